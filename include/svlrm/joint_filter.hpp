@@ -1,0 +1,196 @@
+// joint_filter<Backend>: the SVLRM of Eq. 5, F = alpha(G, I) * G + beta(G, I), with
+// alpha and beta predicted by a frozen network that Backend evaluates.
+//
+// The filter converts the views to the unit scale, turns an RGB guide into BT.601
+// luma, filters each input channel with the same guide, optionally in tiles, and
+// writes nothing until every channel has been computed: on any error (or
+// cancellation) the outputs are untouched, and the output may alias the inputs.
+#pragma once
+
+#include <svlrm/backend/contract.hpp>
+#include <svlrm/detail/planes.hpp>
+#include <svlrm/error.hpp>
+#include <svlrm/image.hpp>
+#include <svlrm/model.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace svlrm {
+
+struct filter_options {
+    // Side of the square tiles the network runs on (the output part; each tile also
+    // reads model::receptive_radius() pixels of halo around it, so tiled and whole-image
+    // results agree). 0 = automatic: whole image up to 1 Mpixel, 512-pixel tiles beyond.
+    // Memory then grows with the tile, not with the image.
+    std::ptrdiff_t tile_size = 0;
+    // Called after each tile with (tiles done, tiles total), over all input channels;
+    // returning false stops the run with svlrm::cancelled_error (outputs untouched).
+    std::function<bool(std::ptrdiff_t, std::ptrdiff_t)> progress;
+};
+
+template <class Backend>
+class joint_filter {
+    static_assert(requires { typename Backend::options; },
+                  "svlrm::joint_filter<B>: B must declare a nested type B::options (docs/backends.md)");
+    static_assert(std::constructible_from<Backend, const model&, const typename Backend::options&>,
+                  "svlrm::joint_filter<B>: B must be constructible from (const svlrm::model&, const B::options&)");
+    static_assert(requires { { Backend::name } -> std::convertible_to<std::string_view>; },
+                  "svlrm::joint_filter<B>: B must have a static member B::name convertible to std::string_view");
+    static_assert(requires(const Backend& b, const backend::network_input& in, const backend::network_output& out) {
+        { b.infer(in, out) } -> std::same_as<void>;
+    }, "svlrm::joint_filter<B>: B needs `void infer(const network_input&, const network_output&) const`");
+    static_assert(backend::coefficient_backend<Backend>,
+                  "svlrm::joint_filter<B>: B does not satisfy svlrm::backend::coefficient_backend (docs/backends.md)");
+
+public:
+    using backend_type = Backend;
+    using backend_options = typename Backend::options;
+
+    explicit joint_filter(const model& m, const backend_options& backend_opts = {}, filter_options opts = {})
+        : model_(validated(m)), backend_(model_, backend_opts), options_(std::move(opts)) {
+        if (options_.tile_size < 0) detail::throw_invalid("svlrm::joint_filter", "tile_size must be >= 0");
+    }
+
+    const model& get_model() const { return model_; }
+    const Backend& backend() const { return backend_; }
+    const filter_options& options() const { return options_; }
+
+    // F = alpha * G + beta for every channel of input. guide: 1 channel, or 3 (RGB,
+    // turned into BT.601 luma); out: as many channels as input.
+    template <pixel_type G, pixel_type I, pixel_type O>
+    void apply(image_view<G> guide, image_view<I> input, image_view<O> out) const {
+        run<G, I, O, float>(guide, input, out, nullptr, nullptr);
+    }
+
+    // Also writes the coefficient maps (float, as many channels as input).
+    template <pixel_type G, pixel_type I, pixel_type O, pixel_type A>
+    void apply(image_view<G> guide, image_view<I> input, image_view<O> out, image_view<A> alpha,
+               image_view<A> beta) const {
+        run<G, I, O, A>(guide, input, out, &alpha, &beta);
+    }
+
+    // The network's alpha and beta planes and F for one input plane and one guide plane,
+    // both on the unit scale. Used by apply(); public for tools that work on planes.
+    void coefficients(const detail::plane& input, const detail::plane& guide, detail::plane& alpha,
+                      detail::plane& beta) const {
+        std::ptrdiff_t done = 0;
+        coefficients(input, guide, alpha, beta, done, tiles_for(input.width, input.height));
+    }
+
+private:
+    model model_;
+    Backend backend_;
+    filter_options options_;
+
+    static const model& validated(const model& m) {
+        m.validate("svlrm::joint_filter");
+        return m;
+    }
+
+    std::ptrdiff_t tile_side(std::ptrdiff_t w, std::ptrdiff_t h) const {
+        if (options_.tile_size > 0) return options_.tile_size;
+        return w * h <= (std::ptrdiff_t{1} << 20) ? std::max(w, h) : 512;
+    }
+    std::ptrdiff_t tiles_for(std::ptrdiff_t w, std::ptrdiff_t h) const {
+        const std::ptrdiff_t t = tile_side(w, h);
+        return ((w + t - 1) / t) * ((h + t - 1) / t);
+    }
+
+    template <pixel_type G, pixel_type I, pixel_type O, pixel_type A>
+    void run(image_view<G> guide, image_view<I> input, image_view<O> out, const image_view<A>* alpha,
+             const image_view<A>* beta) const {
+        static_assert(!std::is_const_v<O>, "svlrm::joint_filter::apply: out must be a view of mutable pixels");
+        static_assert(!std::is_const_v<A> && std::is_same_v<std::remove_const_t<A>, float>,
+                      "svlrm::joint_filter::apply: alpha and beta must be image_view<float>");
+        constexpr const char* where = "svlrm::joint_filter::apply";
+        detail::check_view(guide, where, "guide");
+        detail::check_view(input, where, "input");
+        detail::check_view(out, where, "out");
+        detail::check_same_size(guide, input, where, "guide", "input");
+        detail::check_same_size(input, out, where, "input", "out");
+        if (guide.channels != 1 && guide.channels != 3)
+            detail::throw_invalid(where, "guide has " + std::to_string(guide.channels) + " channels, expected 1 or 3");
+        detail::check_channels(out, input.channels, where, "out");
+        if (alpha) {
+            using named = std::pair<const image_view<A>*, const char*>;
+            for (const auto& [v, n] : {named{alpha, "alpha"}, named{beta, "beta"}}) {
+                detail::check_view(*v, where, n);
+                detail::check_same_size(input, *v, where, "input", n);
+                detail::check_channels(*v, input.channels, where, n);
+            }
+        }
+        detail::check_finite(guide, where, "guide");
+        detail::check_finite(input, where, "input");
+
+        const detail::plane gray = detail::read_gray(guide);
+        const std::ptrdiff_t channels = input.channels;
+        std::vector<detail::plane> f(channels), a(channels), b(channels);
+        std::ptrdiff_t done = 0;
+        const std::ptrdiff_t total = channels * tiles_for(input.width, input.height);
+        for (std::ptrdiff_t c = 0; c < channels; ++c) {
+            coefficients(detail::read_plane(input, c), gray, a[c], b[c], done, total);
+            f[c] = compose(a[c], b[c], gray);
+        }
+        // Everything is computed: only now touch the outputs.
+        for (std::ptrdiff_t c = 0; c < channels; ++c) {
+            detail::write_plane(f[c], out, c);
+            if (alpha) {
+                detail::write_plane(a[c], *alpha, c);
+                detail::write_plane(b[c], *beta, c);
+            }
+        }
+    }
+
+    // Eq. 5 on the network's scale, returned to the input's scale.
+    detail::plane compose(const detail::plane& alpha, const detail::plane& beta, const detail::plane& guide) const {
+        detail::plane f(guide.width, guide.height);
+        const float sg = model_.guide_scale, inv_si = 1.0f / model_.input_scale;
+        for (std::size_t i = 0; i < f.data.size(); ++i)
+            f.data[i] = (alpha.data[i] * (sg * guide.data[i]) + beta.data[i]) * inv_si;
+        return f;
+    }
+
+    void coefficients(const detail::plane& input, const detail::plane& guide, detail::plane& alpha,
+                      detail::plane& beta, std::ptrdiff_t& done, std::ptrdiff_t total) const {
+        const std::ptrdiff_t w = input.width, h = input.height, t = tile_side(w, h);
+        const std::ptrdiff_t halo = model_.receptive_radius();
+        alpha = detail::plane(w, h);
+        beta = detail::plane(w, h);
+        for (std::ptrdiff_t ty = 0; ty < h; ty += t)
+            for (std::ptrdiff_t tx = 0; tx < w; tx += t) {
+                // The tile's output part [tx, tx+t) x [ty, ty+t) plus its halo, clipped to
+                // the image: where the tile meets the image border the network's own zero
+                // padding applies, exactly as for the whole image.
+                const std::ptrdiff_t x0 = std::max<std::ptrdiff_t>(0, tx - halo), x1 = std::min(w, tx + t + halo);
+                const std::ptrdiff_t y0 = std::max<std::ptrdiff_t>(0, ty - halo), y1 = std::min(h, ty + t + halo);
+                const std::ptrdiff_t tw = x1 - x0, th = y1 - y0;
+                detail::plane in[2] = {detail::plane(tw, th), detail::plane(tw, th)};
+                detail::plane net_out[2] = {detail::plane(tw, th), detail::plane(tw, th)};
+                const int input_slot = model_.guide_first ? 1 : 0;
+                for (std::ptrdiff_t y = 0; y < th; ++y)
+                    for (std::ptrdiff_t x = 0; x < tw; ++x) {
+                        in[input_slot](x, y) = model_.input_scale * input(x0 + x, y0 + y);
+                        in[1 - input_slot](x, y) = model_.guide_scale * guide(x0 + x, y0 + y);
+                    }
+                backend_.infer({{in[0].data.data(), in[1].data.data()}, tw, th},
+                               {{net_out[0].data.data(), net_out[1].data.data()}});
+                const detail::plane& a = net_out[model_.beta_first ? 1 : 0];
+                const detail::plane& b = net_out[model_.beta_first ? 0 : 1];
+                for (std::ptrdiff_t y = ty; y < std::min(h, ty + t); ++y)
+                    for (std::ptrdiff_t x = tx; x < std::min(w, tx + t); ++x) {
+                        alpha(x, y) = a(x - x0, y - y0);
+                        beta(x, y) = b(x - x0, y - y0);
+                    }
+                ++done;
+                if (options_.progress && !options_.progress(done, total))
+                    throw cancelled_error("svlrm::joint_filter::apply: cancelled by the progress callback after " +
+                                          std::to_string(done) + " of " + std::to_string(total) + " tiles");
+            }
+    }
+};
+
+}  // namespace svlrm

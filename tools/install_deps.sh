@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs everything svlrm's build, tests, demo and tools need from Debian (run as root).
+set -euo pipefail
+if [ "$(id -u)" != 0 ]; then exec sudo "$0" "$@"; fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  g++ cmake make \
+  libeigen3-dev xtensor-dev catch2 libbenchmark-dev \
+  libdnnl-dev ocl-icd-opencl-dev \
+  libopencv-contrib-dev libopencv-dev \
+  libpng-dev \
+  python3-torch python3-numpy python3-pil python3-skimage >/dev/null

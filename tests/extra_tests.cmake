@@ -11,3 +11,13 @@ add_test(NAME python_tools
   COMMAND /usr/bin/python3 -m unittest discover -s tools/tests -p "test_*.py"
   WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(python_tools PROPERTIES TIMEOUT 600)
+
+# tests/test_cli.cpp (built by the glob above) reads and writes image files, and runs
+# the svlrm command-line tool when it is built (with the examples).
+if(TARGET test_cli)
+  target_link_libraries(test_cli PRIVATE svlrm_program_io)
+  if(SVLRM_BUILD_EXAMPLES)
+    target_compile_definitions(test_cli PRIVATE SVLRM_CLI_PATH="$<TARGET_FILE:svlrm_cli>")
+    add_dependencies(test_cli svlrm_cli)
+  endif()
+endif()

@@ -25,6 +25,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace svlrm_io {
@@ -64,7 +65,13 @@ inline void write_file_atomic(const std::filesystem::path& p, const std::vector<
             throw io_error(p.string() + ": write failed");
         }
     }
-    std::filesystem::rename(tmp, p);
+    // A failed rename (the target is a folder, say) must not leave the temporary behind.
+    std::error_code ec;
+    std::filesystem::rename(tmp, p, ec);
+    if (ec) {
+        std::filesystem::remove(tmp, ec);
+        throw io_error(p.string() + ": cannot replace file");
+    }
 }
 
 // ---- PNG ---------------------------------------------------------------------------

@@ -1,0 +1,388 @@
+// The svlrm command-line tool end to end (every subcommand, batch mode, every error
+// path: exit code, the single stderr line, no file left behind) and the round trips
+// of every image format through tools/common/image_io.hpp.
+#include "model_builder.hpp"
+#include "support.hpp"
+
+#include <svlrm/svlrm.hpp>
+
+#include "image_io.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+using svlrm::image;
+
+namespace {
+
+// A fresh folder per test case, removed afterwards (ctest runs cases in parallel).
+struct scratch_dir {
+    fs::path path;
+    scratch_dir() {
+        static std::atomic<int> counter{0};
+        path = fs::temp_directory_path() /
+               ("svlrm_test_cli_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~scratch_dir() { fs::remove_all(path); }
+    fs::path operator/(const std::string& name) const { return path / name; }
+};
+
+// Smooth images with a few edges, so that every filter has something to do.
+image<float> test_image(long w, long h, long c, unsigned seed) {
+    image<float> img = svlrm_test::random_image(w, h, c, seed, 0.0f, 0.2f);
+    for (long y = 0; y < h; ++y)
+        for (long x = 0; x < w; ++x)
+            for (long k = 0; k < c; ++k) img(x, y, k) += (x > w / 2 ? 0.5f : 0.2f) + 0.2f * float(y) / float(h);
+    return img;
+}
+
+image<float> read(const fs::path& p) { return svlrm_io::read_image(p).pixels; }
+
+double max_diff(const image<float>& a, const image<float>& b) {
+    REQUIRE(a.width() == b.width());
+    REQUIRE(a.height() == b.height());
+    REQUIRE(a.channels() == b.channels());
+    return svlrm_test::max_abs_diff(a.view(), b.view());
+}
+
+}  // namespace
+
+// ---- image_io round trips (no CLI needed) -------------------------------------------------
+
+TEST_CASE("image_io round trips every written format", "[cli][image_io]") {
+    scratch_dir dir;
+    for (const long c : {1L, 3L}) {
+        // Values on the 8-bit grid survive every format exactly.
+        image<float> img(7, 5, c);
+        for (long i = 0; i < 7 * 5 * c; ++i) img.data()[i] = float((i * 37) % 256) / 255.0f;
+        const std::string tag = c == 1 ? "gray" : "rgb";
+        for (const auto& [name, bits] : std::vector<std::pair<std::string, int>>{
+                 {"a8.png", 8}, {"a16.png", 16}, {"a.pfm", 32}, {"a.npy", 32}}) {
+            const fs::path p = dir / (tag + name);
+            svlrm_io::write_image(p, img.view(), bits == 16 ? 16 : 8);
+            const auto back = svlrm_io::read_image(p);
+            INFO(p.string());
+            CHECK(back.bits == bits);
+            CHECK(max_diff(back.pixels, img) <= (bits == 16 ? 0.5 / 65535 : 1e-7));
+        }
+    }
+    // 16-bit PNG keeps 16-bit precision; PFM and NPY keep float values outside [0, 1].
+    image<float> fine(4, 3, 1);
+    for (long i = 0; i < 12; ++i) fine.data()[i] = float(i * 4099 % 65536) / 65535.0f;
+    svlrm_io::write_image(dir / "fine.png", fine.view(), 16);
+    CHECK(max_diff(read(dir / "fine.png"), fine) <= 0.5 / 65535);
+    image<float> wide(4, 3, 1);
+    for (long i = 0; i < 12; ++i) wide.data()[i] = -2.5f + 1.25f * float(i);
+    for (const char* n : {"wide.pfm", "wide.npy"}) {
+        svlrm_io::write_image(dir / n, wide.view());
+        CHECK(max_diff(read(dir / n), wide) == 0.0);
+    }
+    CHECK_THROWS_AS(svlrm_io::write_image(dir / "x.jpg", fine.view()), svlrm_io::io_error);
+    CHECK_FALSE(fs::exists(dir / "x.jpg"));
+}
+
+#ifdef SVLRM_CLI_PATH
+
+namespace {
+
+struct run_result {
+    int code;
+    std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream f(p);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+// Runs the CLI with `args` (already quoted where needed) in `dir`.
+run_result cli(const scratch_dir& dir, const std::string& args) {
+    const std::string cmd = "cd '" + dir.path.string() + "' && '" SVLRM_CLI_PATH "' " + args + " >'" +
+                            (dir / "stdout.txt").string() + "' 2>'" + (dir / "stderr.txt").string() + "'";
+    const int status = std::system(cmd.c_str());
+    run_result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "stdout.txt"), slurp(dir / "stderr.txt")};
+    fs::remove(dir / "stdout.txt");
+    fs::remove(dir / "stderr.txt");
+    return r;
+}
+
+// Generated inputs: a 40x32 RGB guide, its 1-channel depth, the x4 low-res depth and a
+// small random model.
+struct inputs {
+    scratch_dir dir;
+    image<float> guide = test_image(40, 32, 3, 1), depth = test_image(40, 32, 1, 2), low{10, 8, 1};
+    svlrm::model model = svlrm_test::random_model({2, 8, 8, 2}, 3, svlrm::activation::relu, 7);
+
+    inputs() {
+        svlrm::decimate(depth.view(), low.view(), 4);
+        svlrm_io::write_png(dir / "guide.png", guide.view());
+        svlrm_io::write_png(dir / "depth.png", depth.view(), 16);
+        svlrm_io::write_pfm(dir / "depth.pfm", depth.view());
+        svlrm_io::write_pfm(dir / "low.pfm", low.view());
+        svlrm_io::write_png(dir / "low.png", low.view());
+        const auto bytes = svlrm_test::to_bytes(model);
+        std::ofstream(dir / "model.safetensors", std::ios::binary)
+            .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    }
+
+    // What the CLI should compute for input and guide as read from their files.
+    image<float> network(const image<float>& in, const image<float>& g) const {
+        image<float> out(in.width(), in.height(), in.channels());
+        svlrm::joint_filter<svlrm::backend::reference>(model).apply(g.view(), in.view(), out.view());
+        return out;
+    }
+};
+
+// The files in `dir` other than the ones the fixture wrote.
+std::vector<std::string> new_files(const fs::path& dir) {
+    static const std::vector<std::string> fixture{"guide.png", "depth.png", "depth.pfm", "low.pfm", "low.png",
+                                                  "model.safetensors"};
+    std::vector<std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (std::find(fixture.begin(), fixture.end(), e.path().filename().string()) == fixture.end())
+            out.push_back(e.path().lexically_relative(dir).string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// Exit code `code`, exactly one line "svlrm: error: ..." on stderr that contains
+// `needle`, nothing on stdout, and no file created.
+void check_error(const inputs& in, const std::string& args, int code, const std::string& needle) {
+    INFO("svlrm " << args);
+    const auto before = new_files(in.dir.path);
+    const run_result r = cli(in.dir, args);
+    INFO("stderr: " << r.err);
+    CHECK(r.code == code);
+    CHECK(r.err.rfind("svlrm: error: ", 0) == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(r.err.find(needle) != std::string::npos);
+    CHECK(r.out.empty());
+    CHECK(new_files(in.dir.path) == before);
+}
+
+}  // namespace
+
+TEST_CASE("svlrm --help and <command> --help print usage", "[cli]") {
+    scratch_dir dir;
+    const run_result top = cli(dir, "--help");
+    CHECK(top.code == 0);
+    for (const char* c : {"upsample", "restore", "denoise", "filter", "guided", "fast-guided", "hc", "jbu", "compare",
+                          "info"}) {
+        CHECK(top.out.find(std::string("  ") + c + " ") != std::string::npos);
+        const run_result sub = cli(dir, std::string(c) + " --help");
+        INFO(c);
+        CHECK(sub.code == 0);
+        CHECK(sub.out.rfind(std::string("usage: svlrm ") + c, 0) == 0);
+        CHECK(sub.err.empty());
+    }
+    CHECK(cli(dir, "").code == 2);
+}
+
+TEST_CASE("svlrm upsample, restore, denoise and filter run the network", "[cli]") {
+    inputs in;
+    const std::string m = " --model model.safetensors --backend reference --quiet";
+
+    SECTION("upsample: bicubic to the guide's size, then the network") {
+        REQUIRE(cli(in.dir, "upsample low.pfm guide.png up.pfm --scale 4" + m).code == 0);
+        image<float> bicubic(40, 32, 1);
+        svlrm::resize_bicubic(read(in.dir / "low.pfm").view(), bicubic.view());
+        CHECK(max_diff(read(in.dir / "up.pfm"), in.network(bicubic, read(in.dir / "guide.png"))) <= 1e-6);
+        // Tiles give the same result; the scale follows from the sizes.
+        REQUIRE(cli(in.dir, "upsample low.pfm guide.png tiled.pfm --tile 8" + m).code == 0);
+        CHECK(max_diff(read(in.dir / "tiled.pfm"), read(in.dir / "up.pfm")) <= 1e-6);
+    }
+    SECTION("restore: same-size input and guide; PNG bit depth follows the input") {
+        REQUIRE(cli(in.dir, "restore depth.png guide.png r.png" + m).code == 0);
+        const auto r = svlrm_io::read_image(in.dir / "r.png");
+        CHECK(r.bits == 16);
+        image<float> want = in.network(read(in.dir / "depth.png"), read(in.dir / "guide.png"));
+        for (long i = 0; i < 40 * 32; ++i) want.data()[i] = std::clamp(want.data()[i], 0.0f, 1.0f);  // PNG range
+        CHECK(max_diff(r.pixels, want) <= 1.0 / 65535);
+        REQUIRE(cli(in.dir, "restore depth.png guide.png r8.png --bits 8" + m).code == 0);
+        CHECK(svlrm_io::read_image(in.dir / "r8.png").bits == 8);
+    }
+    SECTION("denoise: the input guides itself") {
+        REQUIRE(cli(in.dir, "denoise guide.png d.pfm" + m).code == 0);
+        const image<float> g = read(in.dir / "guide.png");
+        CHECK(max_diff(read(in.dir / "d.pfm"), in.network(g, g)) <= 1e-6);
+    }
+    SECTION("filter with --save-coefficients writes alpha and beta") {
+        REQUIRE(cli(in.dir, "filter depth.pfm guide.png f.npy --save-coefficients c" + m).code == 0);
+        const image<float> g = read(in.dir / "guide.png"), d = read(in.dir / "depth.pfm");
+        CHECK(max_diff(read(in.dir / "f.npy"), in.network(d, g)) <= 1e-6);
+        image<float> out(40, 32), alpha(40, 32), beta(40, 32);
+        svlrm::joint_filter<svlrm::backend::reference>(in.model).apply(g.view(), d.view(), out.view(), alpha.view(),
+                                                                       beta.view());
+        CHECK(max_diff(read(in.dir / "c_alpha.pfm"), alpha) <= 1e-6);
+        CHECK(max_diff(read(in.dir / "c_beta.pfm"), beta) <= 1e-6);
+        CHECK(read(in.dir / "c_alpha.png").channels() == 3);
+        CHECK(read(in.dir / "c_beta.png").width() == 40);
+    }
+    SECTION("the default backend agrees with the reference") {
+        REQUIRE(cli(in.dir, "filter depth.pfm guide.png default.pfm --model model.safetensors --quiet").code == 0);
+        CHECK(max_diff(read(in.dir / "default.pfm"),
+                       in.network(read(in.dir / "depth.pfm"), read(in.dir / "guide.png"))) <= 1e-4);
+    }
+    SECTION("--progress draws a bar on stderr for tiled runs") {
+        const run_result r = cli(in.dir, "filter depth.pfm guide.png p.pfm --tile 8 --progress --model model.safetensors");
+        CHECK(r.code == 0);
+        CHECK(r.err.find("100%") != std::string::npos);
+    }
+}
+
+TEST_CASE("svlrm guided, fast-guided, hc and jbu run the baselines", "[cli]") {
+    inputs in;
+    const image<float> g = read(in.dir / "guide.png"), d = read(in.dir / "depth.pfm");
+    image<float> want(40, 32);
+
+    REQUIRE(cli(in.dir, "guided depth.pfm guide.png o.pfm --radius 3 --eps 0.02").code == 0);
+    svlrm::guided_filter(g.view(), d.view(), want.view(), 3, 0.02);
+    CHECK(max_diff(read(in.dir / "o.pfm"), want) <= 1e-6);
+
+    REQUIRE(cli(in.dir, "fast-guided depth.pfm guide.png o.pfm --radius 4 --eps 0.02 --subsample 2").code == 0);
+    svlrm::fast_guided_filter(g.view(), d.view(), want.view(), 4, 0.02, 2);
+    CHECK(max_diff(read(in.dir / "o.pfm"), want) <= 1e-6);
+
+    REQUIRE(cli(in.dir, "hc depth.pfm guide.png o.pfm --mu 0.2 --eta 0.3 --save-coefficients hc").code == 0);
+    image<float> alpha(40, 32), beta(40, 32);
+    svlrm::hand_crafted_filter(g.view(), d.view(), want.view(), alpha.view(), beta.view(), 0.2, 0.3);
+    CHECK(max_diff(read(in.dir / "o.pfm"), want) <= 1e-6);
+    CHECK(max_diff(read(in.dir / "hc_alpha.pfm"), alpha) <= 1e-6);
+    CHECK(fs::exists(in.dir / "hc_beta.png"));
+
+    REQUIRE(cli(in.dir, "jbu low.pfm guide.png o.pfm --radius 1 --sigma-range 0.2").code == 0);
+    svlrm::jbu_options o;
+    o.radius = 1;
+    o.sigma_range = 0.2;
+    svlrm::joint_bilateral_upsample(g.view(), read(in.dir / "low.pfm").view(), want.view(), o);
+    CHECK(max_diff(read(in.dir / "o.pfm"), want) <= 1e-6);
+}
+
+TEST_CASE("svlrm --missing-zero fills holes before filtering", "[cli]") {
+    inputs in;
+    image<float> holes(40, 32, 1, 0.5f);
+    for (long y = 10; y < 14; ++y)
+        for (long x = 5; x < 30; ++x) holes(x, y) = 0.0f;
+    svlrm_io::write_pfm(in.dir / "holes.pfm", holes.view());
+    // A constant depth with holes is constant once filled, and the guided filter keeps it so.
+    REQUIRE(cli(in.dir, "guided holes.pfm guide.png filled.pfm --missing-zero").code == 0);
+    CHECK(max_diff(read(in.dir / "filled.pfm"), image<float>(40, 32, 1, 0.5f)) <= 1e-5);
+    REQUIRE(cli(in.dir, "guided holes.pfm guide.png raw.pfm").code == 0);
+    CHECK(max_diff(read(in.dir / "raw.pfm"), image<float>(40, 32, 1, 0.5f)) > 0.1);
+}
+
+TEST_CASE("svlrm compare prints metrics against the truth and writes a side-by-side picture", "[cli]") {
+    inputs in;
+    const run_result r = cli(in.dir, "compare low.pfm guide.png cmp.png --truth depth.pfm --model model.safetensors");
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    for (const char* s : {"RMSE(255)", "PSNR(dB)", "SSIM", "bicubic", "guided filter", "hand-crafted (Eq. 12)",
+                          "joint bilateral upsampling", "SVLRM"})
+        CHECK(r.out.find(s) != std::string::npos);
+    const image<float> pic = read(in.dir / "cmp.png");
+    CHECK(pic.channels() == 3);
+    CHECK(pic.width() == 7 * 40 + 6 * 4);  // guide, 5 methods, truth
+    CHECK(pic.height() == 2 * 32 + 4);     // results; alpha, beta and the error maps
+    // --downsample makes the low-res input from a full-size one.
+    const run_result d = cli(in.dir, "compare depth.pfm guide.png cmp2.png --downsample 4 --truth depth.pfm "
+                                     "--model model.safetensors --quiet");
+    CHECK(d.code == 0);
+    CHECK(d.out.find("bicubic") != std::string::npos);
+}
+
+TEST_CASE("svlrm info prints a model's layers and sizes", "[cli]") {
+    inputs in;
+    const run_result r = cli(in.dir, "info model.safetensors");
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("layers:           3") != std::string::npos);
+    CHECK(r.out.find("parameters:       " + std::to_string(in.model.parameter_count())) != std::string::npos);
+    CHECK(r.out.find("receptive radius: 3 pixels") != std::string::npos);
+    CHECK(r.out.find("format: svlrm") != std::string::npos);
+}
+
+TEST_CASE("svlrm batch mode filters every image of a folder", "[cli]") {
+    inputs in;
+    fs::create_directories(in.dir / "in");
+    fs::create_directories(in.dir / "guides");
+    const image<float> g = read(in.dir / "guide.png");
+    for (const char* n : {"a.png", "b.pfm", "c.npy"}) {
+        svlrm_io::write_image(in.dir / "in" / n, test_image(40, 32, 1, 10).view());
+        svlrm_io::write_png(in.dir / "guides" / (fs::path(n).stem().string() + ".png"), g.view());
+    }
+    std::ofstream(in.dir / "in" / "notes.txt") << "not an image";
+    const run_result r = cli(in.dir, "hc in guides out --quiet");
+    REQUIRE(r.code == 0);
+    CHECK(new_files(in.dir / "out") == std::vector<std::string>{"a.png", "b.pfm", "c.npy"});
+    REQUIRE(cli(in.dir, "hc in guides out2 --format pfm --quiet").code == 0);
+    image<float> want(40, 32);
+    svlrm::hand_crafted_filter(g.view(), read(in.dir / "in" / "b.pfm").view(), want.view(), 0.1, 0.1);
+    CHECK(max_diff(read(in.dir / "out2" / "b.pfm"), want) <= 1e-6);
+    CHECK(fs::exists(in.dir / "out2" / "a.pfm"));
+    // Self-guided: no guide folder.
+    REQUIRE(cli(in.dir, "denoise in out3 --model model.safetensors --backend reference --quiet").code == 0);
+    CHECK(new_files(in.dir / "out3").size() == 3);
+    // A missing guide is found before anything is written.
+    fs::remove(in.dir / "guides" / "c.png");
+    check_error(in, "hc in guides out4", 1, "no guide for c.npy");
+}
+
+TEST_CASE("svlrm errors: one line on stderr, exit code, no output file", "[cli]") {
+    inputs in;
+    std::ofstream(in.dir / "broken.png") << "not a png at all";
+    std::ofstream(in.dir / "photo.jpg") << "jpeg?";
+    std::ofstream(in.dir / "bad.safetensors") << "garbage";
+    svlrm_io::write_png(in.dir / "small.png", image<float>(20, 16, 3).view());
+    const std::string m = " --model model.safetensors";
+
+    // Unreadable files and unsupported formats.
+    check_error(in, "guided missing.png guide.png o.png", 1, "missing.png");
+    check_error(in, "guided broken.png guide.png o.png", 1, "broken.png");
+    check_error(in, "guided photo.jpg guide.png o.png", 1, "unsupported format");
+    check_error(in, "guided depth.pfm guide.png o.jpg", 2, "unsupported output format");
+    check_error(in, "restore depth.pfm guide.png o.png --model bad.safetensors", 1, "bad.safetensors");
+    check_error(in, "info missing.safetensors", 1, "missing.safetensors");
+    // Mismatched sizes.
+    check_error(in, "guided depth.pfm small.png o.png", 1, "same size");
+    check_error(in, "restore depth.pfm small.png o.png" + m, 1, "same size");
+    check_error(in, "upsample low.pfm small.png o.png --scale 4" + m, 1, "--scale 4");
+    check_error(in, "compare low.pfm guide.png o.png --truth small.png" + m, 1, "truth");
+    // Bad option values and command lines.
+    check_error(in, "guided depth.pfm guide.png o.png --eps 0", 2, "--eps");
+    check_error(in, "guided depth.pfm guide.png o.png --eps nan", 2, "--eps");
+    check_error(in, "guided depth.pfm guide.png o.png --radius -1", 2, "--radius");
+    check_error(in, "fast-guided depth.pfm guide.png o.png --subsample 0", 2, "--subsample");
+    check_error(in, "hc depth.pfm guide.png o.png --mu -0.1", 2, "--mu");
+    check_error(in, "jbu low.pfm guide.png o.png --sigma-range 0", 2, "--sigma-range");
+    check_error(in, "upsample low.pfm guide.png o.png --scale 0" + m, 2, "--scale");
+    check_error(in, "filter depth.pfm guide.png o.png --tile -5" + m, 2, "--tile");
+    check_error(in, "filter depth.pfm guide.png o.png --bits 12" + m, 2, "--bits");
+    check_error(in, "filter depth.pfm guide.png o.png --backend tpu" + m, 2, "--backend");
+    check_error(in, "filter depth.pfm guide.png o.png --backend reference --precision bf16" + m, 2, "--precision");
+    check_error(in, "filter depth.pfm guide.png o.png --threads 0" + m, 2, "--threads");
+    check_error(in, "filter depth.pfm guide.png o.png", 2, "--model");
+    check_error(in, "filter depth.pfm guide.png o.png --model", 2, "--model");
+    check_error(in, "guided depth.pfm guide.png o.png --sharpen 3", 2, "--sharpen");
+    check_error(in, "guided depth.pfm o.png", 2, "expected 3 arguments");
+    check_error(in, "frobnicate", 2, "unknown command");
+    // A result that cannot be written in full leaves nothing: the coefficient maps
+    // would go to a missing folder, so the main output is not written either.
+    check_error(in, "hc depth.pfm guide.png o.png --save-coefficients nowhere/c", 1, "nowhere");
+    check_error(in, "guided depth.pfm guide.png nowhere/o.png", 1, "nowhere");
+}
+
+#endif  // SVLRM_CLI_PATH

@@ -1,0 +1,213 @@
+// The filtering subcommands: the SVLRM network (upsample, restore, denoise, filter)
+// and the baselines (guided, fast-guided, hc, jbu), each a task for the pipeline.
+#pragma once
+
+#include "arguments.hpp"
+#include "network.hpp"
+#include "pipeline.hpp"
+#include "progress.hpp"
+
+#include <svlrm/svlrm.hpp>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace svlrm_cli {
+
+struct command {
+    std::string name, summary, usage, description;
+    std::vector<option_spec> options;
+    std::function<int(const arguments&)> run;
+};
+
+// ---- option groups ---------------------------------------------------------------
+
+inline std::vector<option_spec> io_options() {
+    return {{"bits", "8|16", "PNG output bit depth (default: the input's; 16 for float inputs)"},
+            {"missing-zero", "", "input value 0 means missing: fill from the nearest valid pixel first"},
+            {"format", "png|pfm|npy", "batch mode: output format (default: the input's; bmp gives png)"},
+            {"threads", "N", "threads for the filters and the CPU backends (default: all)"},
+            {"progress", "", "draw the progress bar even when stderr is not a terminal"},
+            {"quiet", "", "no progress bar and no message on stdout"}};
+}
+
+inline std::vector<option_spec> network_options(const std::string& bundled) {
+    return {{"model", "FILE", bundled.empty() ? "the model file (.safetensors), required"
+                                              : "model file (default: the bundled " + bundled + ".safetensors)"},
+            {"backend", "NAME", "reference, onednn or cudnn (default: the fastest in this build)"},
+            {"precision", "MODE", "onednn: exact, fast, bf16; cudnn: fp32, tf32, fp16, bf16"},
+            {"tile", "N", "run the network on N x N tiles (0 = automatic; same result, less memory)"},
+            {"save-coefficients", "PREFIX", "also write PREFIX_alpha/_beta .pfm (values) and .png (turbo colours)"}};
+}
+
+template <class... Groups>
+std::vector<option_spec> join(Groups&&... groups) {
+    std::vector<option_spec> all;
+    (all.insert(all.end(), groups.begin(), groups.end()), ...);
+    return all;
+}
+
+// --threads: svlrm's own threads and, for oneDNN, its OpenMP runtime.
+inline void apply_threads(const arguments& args) {
+    if (!args.has("threads")) return;
+    const int n = int(args.integer("threads", 0, 1, 1024));
+    svlrm::set_num_threads(n);
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#endif
+}
+
+// ---- the SVLRM network ----------------------------------------------------------------
+
+inline int run_network(const arguments& args, task t, const std::string& bundled) {
+    t.coefficients = true;
+    apply_threads(args);
+    const bool batch = batch_mode(args);
+    progress_bar files(progress_wanted(args)), tiles(progress_wanted(args) && !batch);
+    tiles.set_label("svlrm");
+    pipeline p(args, t, files);
+    const svlrm::model m = load_model(args, bundled);
+    const network net(m, args, tiles);
+    return p.run([&](const svlrm::image<float>& in, const svlrm::image<float>& guide, int scale) {
+        filter_result r;
+        svlrm::image<float> up;
+        if (scale > 1) {  // the network refines a bicubic upsampling (the DJF protocol)
+            up = svlrm::image<float>(guide.width(), guide.height(), in.channels());
+            svlrm::resize_bicubic(in.view(), up.view());
+        }
+        const svlrm::image<float>& x = scale > 1 ? up : in;
+        r.out = r.alpha = r.beta = svlrm::image<float>(x.width(), x.height(), x.channels());
+        net.apply(guide, x, r.out, r.alpha, r.beta);
+        tiles.finish();
+        return r;
+    });
+}
+
+inline std::vector<command> network_commands() {
+    const std::string io = " Formats: png (8/16-bit), pfm, npy, bmp (read only); the output format follows "
+                           "OUTPUT's extension. With folders for INPUT, GUIDE and OUTPUT every image of INPUT is "
+                           "processed (batch mode; the guide has the same file name).";
+    return {
+        {"upsample", "depth upsampling: low-res depth + high-res guide", "svlrm upsample LOWRES GUIDE OUTPUT [options]",
+         "Upsamples LOWRES to the size of GUIDE with bicubic interpolation (Keys, a = -0.5), then refines it with "
+         "the SVLRM network, F = alpha * G + beta. The factor is GUIDE's width / LOWRES's width unless --scale "
+         "gives it. An RGB depth file (grey stored as RGB) is read as one channel." + io,
+         join(std::vector<option_spec>{{"scale", "S", "upsampling factor 1..64 (default: from the sizes)"}},
+              network_options("depth_sr"), io_options()),
+         [](const arguments& a) { return run_network(a, {.guided = true, .upsamples = true, .depth = true}, "depth_sr"); }},
+        {"restore", "depth restoration: noisy depth + guide", "svlrm restore DEPTH GUIDE OUTPUT [options]",
+         "Restores a noisy depth map guided by an image of the same size with the SVLRM network. An RGB depth file "
+         "is read as one channel; --missing-zero fills holes first." + io,
+         join(network_options("depth_restore"), io_options()),
+         [](const arguments& a) { return run_network(a, {.guided = true, .depth = true}, "depth_restore"); }},
+        {"denoise", "image denoising, self-guided (G = I)", "svlrm denoise INPUT OUTPUT [options]",
+         "Denoises INPUT with itself as the guide (an RGB input guides with its BT.601 luma; each channel is "
+         "filtered)." + io,
+         join(network_options("image_denoise"), io_options()),
+         [](const arguments& a) { return run_network(a, {.guided = false}, "image_denoise"); }},
+        {"filter", "any model on any input and guide", "svlrm filter INPUT GUIDE OUTPUT --model FILE [options]",
+         "Runs the SVLRM network of --model on INPUT guided by GUIDE (same size)." + io,
+         join(network_options(""), io_options()),
+         [](const arguments& a) { return run_network(a, {.guided = true}, ""); }},
+    };
+}
+
+// ---- baselines ---------------------------------------------------------------------------
+
+struct baseline_params {
+    int radius;
+    double eps, mu, eta;
+};
+
+inline std::vector<option_spec> guided_options_spec() {
+    return {{"radius", "R", "window radius in pixels, (2R+1)^2 windows (default 4)"},
+            {"eps", "E", "regularisation on the unit scale, > 0 (default 0.01 = 0.1^2)"}};
+}
+inline std::vector<option_spec> hc_options_spec() {
+    return {{"mu", "M", "weight of mu * alpha^2 in Eq. 6, > 0 (default 0.1)"},
+            {"eta", "E", "weight of eta * beta^2 in Eq. 6, > 0 (default 0.1)"}};
+}
+inline baseline_params read_baseline_params(const arguments& a) {
+    return {int(a.integer("radius", 4, 0, 1 << 16)), a.number("eps", 0.01, 0.0, HUGE_VAL, true),
+            a.number("mu", 0.1, 0.0, HUGE_VAL, true), a.number("eta", 0.1, 0.0, HUGE_VAL, true)};
+}
+
+// Runs a baseline `f(input, guide, out, alpha, beta, scale)` through the pipeline.
+template <class F>
+int run_baseline(const arguments& args, const task& t, F f) {
+    apply_threads(args);
+    progress_bar files(progress_wanted(args));
+    pipeline p(args, t, files);
+    return p.run([&](const svlrm::image<float>& in, const svlrm::image<float>& guide, int scale) {
+        filter_result r;
+        r.out = svlrm::image<float>(guide.width(), guide.height(), in.channels());
+        f(in, guide, r, scale);
+        return r;
+    });
+}
+
+inline std::vector<command> baseline_commands() {
+    const std::string io = " Input and guide have the same size; formats and batch mode as for `svlrm filter`.";
+    return {
+        {"guided", "guided filter (He et al. 2013)", "svlrm guided INPUT GUIDE OUTPUT [options]",
+         "He, Sun, Tang's guided filter; a 3-channel guide uses the colour model." + io,
+         join(guided_options_spec(), io_options()),
+         [](const arguments& a) {
+             const auto p = read_baseline_params(a);
+             return run_baseline(a, {}, [&](const auto& in, const auto& g, filter_result& r, int) {
+                 svlrm::guided_filter(g.view(), in.view(), r.out.view(), p.radius, p.eps);
+             });
+         }},
+        {"fast-guided", "fast guided filter (He & Sun 2015)", "svlrm fast-guided INPUT GUIDE OUTPUT [options]",
+         "The guided filter with a and b computed at 1/S resolution and radius R/S." + io,
+         join(guided_options_spec(),
+              std::vector<option_spec>{{"subsample", "S", "subsampling factor >= 1 (default 4)"}}, io_options()),
+         [](const arguments& a) {
+             const auto p = read_baseline_params(a);
+             const int s = int(a.integer("subsample", 4, 1, 1 << 16));
+             return run_baseline(a, {}, [&](const auto& in, const auto& g, filter_result& r, int) {
+                 svlrm::fast_guided_filter(g.view(), in.view(), r.out.view(), p.radius, p.eps, s);
+             });
+         }},
+        {"hc", "hand-crafted prior, Eq. 12 of the paper", "svlrm hc INPUT GUIDE OUTPUT [options]",
+         "F = alpha * G + beta with alpha = eta G I / (eta G^2 + mu + mu eta) and beta = (I - alpha G) / (1 + eta), "
+         "per pixel." + io,
+         join(hc_options_spec(),
+              std::vector<option_spec>{{"save-coefficients", "PREFIX",
+                                        "also write PREFIX_alpha/_beta .pfm (values) and .png (turbo colours)"}},
+              io_options()),
+         [](const arguments& a) {
+             const auto p = read_baseline_params(a);
+             return run_baseline(a, {.coefficients = true}, [&](const auto& in, const auto& g, filter_result& r, int) {
+                 r.alpha = r.beta = svlrm::image<float>(in.width(), in.height(), in.channels());
+                 svlrm::hand_crafted_filter(g.view(), in.view(), r.out.view(), r.alpha.view(), r.beta.view(), p.mu,
+                                            p.eta);
+             });
+         }},
+        {"jbu", "joint bilateral upsampling (Kopf et al. 2007)", "svlrm jbu LOWRES GUIDE OUTPUT [options]",
+         "Upsamples LOWRES to GUIDE's size with joint bilateral weights; equal sizes give the joint bilateral "
+         "filter. Formats and batch mode as for `svlrm filter`.",
+         join(std::vector<option_spec>{{"scale", "S", "upsampling factor 1..64 (default: from the sizes)"},
+                                       {"radius", "R", "window radius in low-res pixels (default 2)"},
+                                       {"sigma-spatial", "S", "spatial sigma in low-res pixels, > 0 (default 1)"},
+                                       {"sigma-range", "S", "range sigma on the unit scale, > 0 (default 0.1)"}},
+              io_options()),
+         [](const arguments& a) {
+             svlrm::jbu_options o;
+             o.radius = int(a.integer("radius", 2, 0, 1 << 16));
+             o.sigma_spatial = a.number("sigma-spatial", 1.0, 0.0, HUGE_VAL, true);
+             o.sigma_range = a.number("sigma-range", 0.1, 0.0, HUGE_VAL, true);
+             return run_baseline(a, {.upsamples = true}, [&](const auto& in, const auto& g, filter_result& r, int s) {
+                 o.scale = s;
+                 svlrm::joint_bilateral_upsample(g.view(), in.view(), r.out.view(), o);
+             });
+         }},
+    };
+}
+
+}  // namespace svlrm_cli

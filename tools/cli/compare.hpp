@@ -1,0 +1,171 @@
+// `svlrm compare`: the baselines and the SVLRM network on one input, a timing (and,
+// with --truth, a metrics) table on stdout, and a side-by-side picture.
+#pragma once
+
+#include "arguments.hpp"
+#include "colormap.hpp"
+#include "commands.hpp"
+#include "montage.hpp"
+#include "network.hpp"
+#include "outputs.hpp"
+#include "pipeline.hpp"
+
+#include <svlrm/svlrm.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace svlrm_cli {
+
+// Errors are shown up to this value on the unit scale (25.5 on 0..255), the same for
+// every method so that the maps can be compared.
+inline constexpr float compare_error_range = 0.1f;
+
+// An RGB file whose channels are all equal (a depth map saved as RGB) as one channel.
+inline svlrm::image<float> grey_if_equal(svlrm::image<float> v) {
+    if (v.channels() != 3) return v;
+    for (std::ptrdiff_t i = 0; i < v.width() * v.height(); ++i)
+        if (v.data()[3 * i] != v.data()[3 * i + 1] || v.data()[3 * i] != v.data()[3 * i + 2]) return v;
+    return luma(v);
+}
+
+inline svlrm::image<float> abs_error(const svlrm::image<float>& a, const svlrm::image<float>& truth) {
+    svlrm::image<float> e(a.width(), a.height(), a.channels());
+    for (std::ptrdiff_t i = 0; i < a.width() * a.height() * a.channels(); ++i)
+        e.data()[i] = std::abs(a.data()[i] - truth.data()[i]);
+    return e;
+}
+
+struct compared {
+    std::string method;
+    svlrm::image<float> result;
+    double ms;
+};
+
+template <class F>
+compared timed(std::string name, svlrm::image<float> out, F&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f(out);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return {std::move(name), std::move(out), ms};
+}
+
+inline int run_compare(const arguments& args) {
+    apply_threads(args);
+    const auto& pos = args.positional();
+    if (pos.size() != 3)
+        throw usage_error("expected 3 arguments (INPUT GUIDE OUTPUT), got " + std::to_string(pos.size()) +
+                          " (see --help)");
+    const fs::path in_path = pos[0], guide_path = pos[1], out_path = pos[2];
+    check_output_path(out_path);
+    const auto p = read_baseline_params(args);
+    const int down = int(args.integer("downsample", 1, 1, 64));
+    const std::ptrdiff_t panel = args.integer("panel-width", 256, 16, 4096);
+    const auto truth_path = args.text("truth");
+    progress_bar tiles(progress_wanted(args));
+    tiles.set_label("svlrm");
+
+    svlrm::image<float> input = grey_if_equal(svlrm_io::read_image(in_path).pixels);
+    if (args.has("missing-zero")) fill_missing_zero(input, in_path.string());
+    const svlrm::image<float> guide = svlrm_io::read_image(guide_path).pixels;
+    std::optional<svlrm::image<float>> truth;
+    if (truth_path) truth = grey_if_equal(svlrm_io::read_image(*truth_path).pixels);
+    if (down > 1) {
+        svlrm::image<float> low(input.width() / down, input.height() / down, input.channels());
+        svlrm::decimate(input.view(), low.view(), down);
+        input = std::move(low);
+    }
+    const int scale = check_sizes({.upsamples = true}, args, input, in_path, guide, guide_path);
+    if (truth && (truth->width() != guide.width() || truth->height() != guide.height() ||
+                  truth->channels() != input.channels()))
+        throw std::runtime_error("truth " + *truth_path + " is " + size_text(*truth) + " with " +
+                                 std::to_string(truth->channels()) + " channels but the result is " +
+                                 size_text(guide) + " with " + std::to_string(input.channels()));
+    const std::string bundled = scale > 1 ? "depth_sr" : in_path == guide_path ? "image_denoise" : "depth_restore";
+    const svlrm::model m = load_model(args, bundled);
+    const network net(m, args, tiles);
+
+    const std::ptrdiff_t w = guide.width(), h = guide.height(), c = input.channels();
+    auto blank = [&] { return svlrm::image<float>(w, h, c); };
+    std::vector<compared> runs;
+    if (scale > 1)
+        runs.push_back(timed("bicubic", blank(), [&](auto& o) { svlrm::resize_bicubic(input.view(), o.view()); }));
+    else
+        runs.push_back({"input", input, 0.0});
+    const svlrm::image<float> base = runs.front().result;
+    runs.push_back(timed("guided filter (r=" + std::to_string(p.radius) + ")", blank(),
+                         [&](auto& o) { svlrm::guided_filter(guide.view(), base.view(), o.view(), p.radius, p.eps); }));
+    runs.push_back(timed("hand-crafted (Eq. 12)", blank(), [&](auto& o) {
+        svlrm::hand_crafted_filter(guide.view(), base.view(), o.view(), p.mu, p.eta);
+    }));
+    if (scale > 1)
+        runs.push_back(timed("joint bilateral upsampling", blank(), [&](auto& o) {
+            svlrm::jbu_options jo;
+            jo.scale = scale;
+            svlrm::joint_bilateral_upsample(guide.view(), input.view(), o.view(), jo);
+        }));
+    svlrm::image<float> alpha = blank(), beta = blank();
+    runs.push_back(timed("SVLRM (" + net.backend_name() + ")", blank(),
+                         [&](auto& o) { net.apply(guide, base, o, alpha, beta); }));
+    tiles.finish();
+
+    std::printf("%-32s %10s", "method", "time(ms)");
+    if (truth) std::printf(" %10s %10s %8s", "RMSE(255)", "PSNR(dB)", "SSIM");
+    std::printf("\n");
+    for (const auto& r : runs) {
+        std::printf("%-32s %10.1f", r.method.c_str(), r.ms);
+        if (truth) {
+            std::printf(" %10.2f %10.2f", 255.0 * svlrm::rmse(r.result.view(), truth->view()),
+                        svlrm::psnr(r.result.view(), truth->view()));
+            if (w < 11 || h < 11)  // SSIM's 11x11 window does not fit
+                std::printf(" %8s", "-");
+            else
+                std::printf(" %8.4f", svlrm::ssim(r.result.view(), truth->view()));
+        }
+        std::printf("\n");
+    }
+
+    // Row 1: guide, the methods' results, the truth. Row 2: alpha, beta, the error maps.
+    std::vector<svlrm::image<float>> top{shrink_rgb(guide, panel)}, bottom;
+    for (const auto& r : runs) top.push_back(shrink_rgb(r.result, panel));
+    if (truth) top.push_back(shrink_rgb(*truth, panel));
+    bottom.push_back(shrink_rgb(colorize_robust(alpha), panel));
+    bottom.push_back(shrink_rgb(colorize_robust(beta), panel));
+    if (truth)
+        for (const auto& r : runs)
+            bottom.push_back(shrink_rgb(colorize(abs_error(r.result, *truth), 0.0f, compare_error_range), panel));
+    output_set outs;
+    outs.add(out_path, montage({top, bottom}), 8);
+    outs.commit();
+    if (!args.has("quiet")) std::printf("svlrm: wrote %s\n", out_path.string().c_str());
+    return 0;
+}
+
+inline command compare_command() {
+    return {"compare", "baselines and SVLRM side by side, with metrics against a ground truth",
+            "svlrm compare INPUT GUIDE OUTPUT [--truth FILE] [options]",
+            "Runs bicubic (when INPUT is smaller than GUIDE), the guided filter, the hand-crafted prior of Eq. 12, "
+            "joint bilateral upsampling (when upsampling) and the SVLRM network on INPUT, prints each method's time "
+            "and, with --truth, RMSE (0..255), PSNR and SSIM, and writes a picture: top row guide, the methods' "
+            "results (in the table's order), truth; bottom row SVLRM's alpha and beta (turbo colours, 1st-99th "
+            "percentile) and each method's absolute error (turbo, 0 to 0.1 of the range). The default model is "
+            "depth_sr when upsampling, image_denoise when INPUT and GUIDE are the same file, else depth_restore.",
+            join(std::vector<option_spec>{
+                     {"truth", "FILE", "ground truth at GUIDE's size: print metrics, add error maps"},
+                     {"downsample", "S", "point-decimate INPUT by S first (the x S upsampling protocol)"},
+                     {"panel-width", "N", "largest panel width in the picture, 16..4096 (default 256)"}},
+                 guided_options_spec(), hc_options_spec(),
+                 std::vector<option_spec>{
+                     {"model", "FILE", "model file (default: the bundled one for the case, see above)"},
+                     {"backend", "NAME", "reference, onednn or cudnn (default: the fastest in this build)"},
+                     {"precision", "MODE", "onednn: exact, fast, bf16; cudnn: fp32, tf32, fp16, bf16"},
+                     {"tile", "N", "run the network on N x N tiles (0 = automatic)"}},
+                 std::vector<option_spec>{io_options()[1], io_options()[3], io_options()[4], io_options()[5]}),
+            run_compare};
+}
+
+}  // namespace svlrm_cli

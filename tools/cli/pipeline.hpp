@@ -1,0 +1,189 @@
+// The shared flow of the filtering subcommands: read the input (and the guide),
+// check the sizes, fill missing depth, filter, write the result (and the coefficient
+// maps) - for one file, or for every image of a folder (batch mode).
+#pragma once
+
+#include "arguments.hpp"
+#include "colormap.hpp"
+#include "fill_missing.hpp"
+#include "image_io.hpp"
+#include "outputs.hpp"
+#include "progress.hpp"
+
+#include <svlrm/svlrm.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace svlrm_cli {
+
+namespace fs = std::filesystem;
+
+// What a subcommand's inputs are.
+struct task {
+    bool guided = true;        // takes a GUIDE argument (false: the input guides itself, G = I)
+    bool upsamples = false;    // the input is smaller than the guide by an integer factor
+    bool depth = false;        // the input is a depth map: an RGB file (grey stored as RGB) becomes one channel
+    bool coefficients = false; // --save-coefficients writes alpha and beta
+};
+
+struct filter_result {
+    svlrm::image<float> out, alpha, beta;  // alpha, beta empty when the method has none
+};
+
+// input (filled, reduced), guide, scale (1 unless upsampling) -> result
+using filter_fn = std::function<filter_result(const svlrm::image<float>&, const svlrm::image<float>&, int)>;
+
+inline bool batch_mode(const arguments& args) {
+    return !args.positional().empty() && fs::is_directory(args.positional().front());
+}
+
+// Whether the progress bar may draw: not --quiet, and stderr a terminal or --progress.
+inline bool progress_wanted(const arguments& args) {
+    return !args.has("quiet") && (args.has("progress") || isatty_stderr());
+}
+
+inline svlrm::image<float> luma(const svlrm::image<float>& rgb) {
+    svlrm::image<float> g(rgb.width(), rgb.height(), 1);
+    for (std::ptrdiff_t i = 0; i < rgb.width() * rgb.height(); ++i)
+        g.data()[i] = 0.299f * rgb.data()[3 * i] + 0.587f * rgb.data()[3 * i + 1] + 0.114f * rgb.data()[3 * i + 2];
+    return g;
+}
+
+inline std::string size_text(const svlrm::image<float>& v) {
+    return std::to_string(v.width()) + "x" + std::to_string(v.height());
+}
+
+// The upsampling factor (1 when not upsampling); a runtime error when the sizes do not fit.
+inline int check_sizes(const task& t, const arguments& args, const svlrm::image<float>& in, const fs::path& in_path,
+                       const svlrm::image<float>& guide, const fs::path& guide_path) {
+    const std::string sizes = "input " + in_path.string() + " is " + size_text(in) + " but guide " +
+                              guide_path.string() + " is " + size_text(guide);
+    if (!t.upsamples) {
+        if (in.width() != guide.width() || in.height() != guide.height())
+            throw std::runtime_error(sizes + "; they must be the same size");
+        return 1;
+    }
+    const long s = args.has("scale") ? args.integer("scale", 1, 1, 64) : guide.width() / in.width();
+    if (s < 1 || guide.width() / s != in.width() || guide.height() / s != in.height())
+        throw std::runtime_error(sizes + (args.has("scale") ? "; with --scale " + std::to_string(s) +
+                                                                  " the input must be floor(W/s) x floor(H/s) = " +
+                                                                  std::to_string(guide.width() / s) + "x" +
+                                                                  std::to_string(guide.height() / s)
+                                                            : "; the guide must be an integer multiple of the input"));
+    return int(s);
+}
+
+class pipeline {
+public:
+    pipeline(const arguments& args, const task& t, progress_bar& bar) : args_(args), task_(t), bar_(bar) {
+        const std::size_t want = t.guided ? 3 : 2;
+        if (args.positional().size() != want)
+            throw usage_error("expected " + std::to_string(want) + " arguments (" +
+                              (t.guided ? "INPUT GUIDE OUTPUT" : "INPUT OUTPUT") + "), got " +
+                              std::to_string(args.positional().size()) + " (see --help)");
+        png_bits(args, 8);  // option errors before any work
+        if (args.has("scale")) args.integer("scale", 1, 1, 64);
+        if (t.coefficients && args.has("save-coefficients")) args.text("save-coefficients");
+        format_ = args.choice("format", {"png", "pfm", "npy"});
+    }
+
+    // Runs `f` on the single file or on the whole folder; returns the exit code.
+    int run(const filter_fn& f) {
+        const auto& p = args_.positional();
+        const fs::path input = p.front(), output = p.back(), guide = task_.guided ? fs::path(p[1]) : fs::path();
+        const auto prefix = task_.coefficients ? args_.text("save-coefficients") : std::nullopt;
+        if (!fs::is_directory(input)) {
+            if (fs::is_directory(output))
+                throw usage_error(output.string() + " is a folder but " + input.string() +
+                                  " is not (batch mode needs both to be folders)");
+            if (task_.guided && fs::is_directory(guide))
+                throw usage_error(guide.string() + " is a folder but " + input.string() + " is not");
+            check_output_path(output);
+            one(input, guide, output, prefix ? std::optional<std::string>(*prefix) : std::nullopt, f);
+            if (!args_.has("quiet")) std::printf("svlrm: wrote %s\n", output.string().c_str());
+            return 0;
+        }
+        return batch(input, guide, output, prefix, f);
+    }
+
+private:
+    const arguments& args_;
+    task task_;
+    progress_bar& bar_;
+    std::optional<std::string> format_;
+
+    void one(const fs::path& in_path, const fs::path& guide_path, const fs::path& out_path,
+             const std::optional<std::string>& prefix, const filter_fn& f) {
+        svlrm_io::loaded_image in = svlrm_io::read_image(in_path);
+        if (task_.depth && in.pixels.channels() == 3) in.pixels = luma(in.pixels);
+        if (args_.has("missing-zero")) fill_missing_zero(in.pixels, in_path.string());
+        const svlrm::image<float> guide = task_.guided ? svlrm_io::read_image(guide_path).pixels : in.pixels;
+        const int scale = check_sizes(task_, args_, in.pixels, in_path, guide, task_.guided ? guide_path : in_path);
+        filter_result r = f(in.pixels, guide, scale);
+        output_set outs;
+        outs.add(out_path, std::move(r.out), png_bits(args_, in.bits));
+        if (prefix && !r.alpha.empty()) {
+            outs.add(*prefix + "_alpha.pfm", r.alpha);
+            outs.add(*prefix + "_beta.pfm", r.beta);
+            outs.add(*prefix + "_alpha.png", colorize_robust(r.alpha));
+            outs.add(*prefix + "_beta.png", colorize_robust(r.beta));
+        }
+        outs.commit();
+    }
+
+    // The guide of `name` in the guide folder: the same file name, else the same stem
+    // with another readable extension.
+    static std::optional<fs::path> guide_for(const fs::path& dir, const fs::path& name) {
+        if (fs::is_regular_file(dir / name)) return dir / name;
+        for (const char* e : {".png", ".pfm", ".npy", ".bmp", ".PNG", ".BMP"}) {
+            fs::path p = dir / name.stem();
+            p += e;
+            if (fs::is_regular_file(p)) return p;
+        }
+        return std::nullopt;
+    }
+
+    int batch(const fs::path& in_dir, const fs::path& guide_dir, const fs::path& out_dir,
+              const std::optional<std::string>& prefix, const filter_fn& f) {
+        if (fs::exists(out_dir) && !fs::is_directory(out_dir))
+            throw usage_error(in_dir.string() + " is a folder but " + out_dir.string() +
+                              " is not (batch mode needs both to be folders)");
+        if (task_.guided && !fs::is_directory(guide_dir))
+            throw usage_error(in_dir.string() + " is a folder but the guide " + guide_dir.string() + " is not");
+        std::vector<fs::path> inputs;
+        for (const auto& e : fs::directory_iterator(in_dir))
+            if (e.is_regular_file() && readable_extension(svlrm_io::lower_ext(e.path()))) inputs.push_back(e.path());
+        std::sort(inputs.begin(), inputs.end());
+        if (inputs.empty()) throw std::runtime_error(in_dir.string() + ": no png, pfm, npy or bmp files");
+        // Every guide is found before anything is written.
+        std::vector<fs::path> guides;
+        for (const auto& in : inputs) {
+            if (!task_.guided) continue;
+            const auto g = guide_for(guide_dir, in.filename());
+            if (!g) throw std::runtime_error(guide_dir.string() + ": no guide for " + in.filename().string());
+            guides.push_back(*g);
+        }
+        fs::create_directories(out_dir);
+        bar_.set_label("svlrm");
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            std::string ext = format_ ? "." + *format_ : svlrm_io::lower_ext(inputs[i]);
+            if (ext == ".bmp") ext = ".png";
+            fs::path out = out_dir / inputs[i].stem();
+            out += ext;
+            const auto coef = prefix ? std::optional<std::string>(*prefix + "_" + inputs[i].stem().string()) : std::nullopt;
+            one(inputs[i], task_.guided ? guides[i] : fs::path(), out, coef, f);
+            bar_.update(std::ptrdiff_t(i + 1), std::ptrdiff_t(inputs.size()));
+        }
+        bar_.finish();
+        if (!args_.has("quiet")) std::printf("svlrm: wrote %zu files to %s\n", inputs.size(), out_dir.string().c_str());
+        return 0;
+    }
+};
+
+}  // namespace svlrm_cli

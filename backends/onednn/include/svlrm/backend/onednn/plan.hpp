@@ -1,0 +1,216 @@
+// The oneDNN primitives of one input size: built once, cached by the backend,
+// executed by any number of threads at once (a plan is immutable once built; the
+// memory an execution writes lives in its workspace).
+#pragma once
+
+#include <svlrm/backend/onednn/buffers.hpp>
+#include <svlrm/backend/onednn/last_layer.hpp>
+#include <svlrm/error.hpp>
+#include <svlrm/model.hpp>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace svlrm::backend {
+
+// exact: f32, direct convolution. fast: f32, Winograd (oneDNN picks its variant) for the layers
+// oneDNN supports it for (3x3, channels a multiple of 16), direct for the others.
+// bf16: bf16 weights and activations with f32 accumulation (first layer, last
+// layer and the activations entering the last layer stay f32).
+enum class precision { exact, fast, bf16 };
+
+inline const char* to_string(precision p) {
+    switch (p) {
+        case precision::exact: return "exact";
+        case precision::fast: return "fast";
+        case precision::bf16: return "bf16";
+    }
+    return "?";
+}
+
+}  // namespace svlrm::backend
+
+namespace svlrm::backend::onednn_detail {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+// One primitive of the chain. Buffer 0 is the staging input, 1 and 2 the two
+// activation buffers.
+struct step {
+    dnnl::primitive primitive;
+    memory::desc src, dst;
+    int src_buffer = 0, dst_buffer = 1;
+    std::optional<memory> weights, bias;  // convolutions only
+    std::string what;                     // for describe()
+};
+
+struct plan {
+    std::ptrdiff_t width = 0, height = 0;
+    std::vector<step> steps;
+    int result_buffer = 0;                  // holds nchw f32 output when !last_kernel
+    std::optional<blocked_view> last_view;  // with base = nullptr; set when last_kernel runs
+    std::size_t activation_bytes = 0, scratchpad_bytes = 0;
+    std::vector<std::string> description;
+};
+
+inline bool is_relu_layer(const model& m, std::size_t i) { return i + 1 < m.layers.size(); }
+
+inline dnnl::convolution_forward::primitive_desc conv_pd(const dnnl::engine& eng, const conv_layer& l,
+                                                         std::ptrdiff_t w, std::ptrdiff_t h, dnnl::algorithm alg,
+                                                         dt src_dt, dt wei_dt, dt dst_dt, bool activate,
+                                                         float slope) {
+    const memory::dim r = l.kernel / 2;
+    const memory::desc src({1, l.in_channels, h, w}, src_dt, tag::any);
+    const memory::desc wei({l.out_channels, l.in_channels, l.kernel, l.kernel}, wei_dt, tag::any);
+    const memory::desc bias({l.out_channels}, dt::f32, tag::x);
+    const memory::desc dst({1, l.out_channels, h, w}, dst_dt, tag::any);
+    const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, alg, src, wei, bias, dst, {1, 1},
+                                            {r, r}, {r, r});
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    if (activate) {
+        // LeakyReLU is oneDNN's eltwise_relu with alpha = the negative slope.
+        dnnl::post_ops po;
+        po.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, slope, 0.0f);
+        attr.set_post_ops(po);
+    }
+    return dnnl::convolution_forward::primitive_desc(d, attr, eng);
+}
+
+inline bool is_reference_impl(const char* impl) { return std::strncmp(impl, "ref", 3) == 0; }
+
+inline const char* name_of(dt t) { return t == dt::bf16 ? "bf16" : "f32"; }
+
+// The layout of an f32 activation buffer, if last_layer_kernel can read it.
+inline std::optional<blocked_view> blocked_layout(const memory::desc& md, std::ptrdiff_t w, std::ptrdiff_t h,
+                                                  std::ptrdiff_t c) {
+    const memory::dims dims{1, c, h, w};
+    if (md == memory::desc(dims, dt::f32, tag::nChw16c)) return blocked_view{nullptr, w, h, c, h * w * 16, 16};
+    if (md == memory::desc(dims, dt::f32, tag::nhwc)) return blocked_view{nullptr, w, h, c, 16, c};
+    return std::nullopt;
+}
+
+class plan_builder {
+public:
+    plan_builder(const dnnl::engine& eng, const model& m, precision mode, bool own_last_layer)
+        : eng_(eng), m_(m), mode_(mode), own_last_(own_last_layer && last_layer_kernel::fits(m.layers.back())) {}
+
+    bool uses_last_kernel() const { return own_last_; }
+
+    plan build(std::ptrdiff_t w, std::ptrdiff_t h) const {
+        plan p;
+        p.width = w;
+        p.height = h;
+        dnnl::stream s(eng_);
+        const float slope = m_.activation == activation::leaky_relu ? m_.activation_slope : 0.0f;
+        const std::size_t n_layers = m_.layers.size(), n_dnnl = own_last_ ? n_layers - 1 : n_layers;
+        memory::desc current({1, 2, h, w}, dt::f32, tag::nchw);
+        int buffer = 0;
+        auto add_reorder = [&](const memory::desc& to, const char* why) {
+            step st;
+            st.src = current;
+            st.dst = to;
+            st.src_buffer = buffer;
+            st.dst_buffer = buffer == 1 ? 2 : 1;
+            const dnnl::reorder::primitive_desc rpd(eng_, current, eng_, to);
+            st.primitive = dnnl::reorder(rpd);
+            st.what = std::string("reorder (") + why + "): " + rpd.impl_info_str();
+            p.activation_bytes = std::max(p.activation_bytes, to.get_size());
+            p.description.push_back(st.what);
+            p.steps.push_back(std::move(st));
+            current = to;
+            buffer = p.steps.back().dst_buffer;
+        };
+        for (std::size_t i = 0; i < n_dnnl; ++i) {
+            const conv_layer& l = m_.layers[i];
+            const bool first = i == 0, last_dnnl = i + 1 == n_dnnl;
+            dt src_dt = dt::f32, wei_dt = dt::f32, dst_dt = dt::f32;
+            if (mode_ == precision::bf16) {
+                src_dt = first ? dt::f32 : dt::bf16;
+                wei_dt = first ? dt::f32 : dt::bf16;
+                dst_dt = last_dnnl ? dt::f32 : dt::bf16;
+            }
+            dnnl::convolution_forward::primitive_desc pd;
+            try {
+                pd = layer_pd(l, w, h, src_dt, wei_dt, dst_dt, is_relu_layer(m_, i), slope);
+            } catch (const dnnl::error& e) {
+                // No f32 -> bf16 kernel for the first layer: write f32, a reorder converts.
+                if (e.status != dnnl_unimplemented || src_dt == dst_dt) throw;
+                dst_dt = src_dt;
+                pd = layer_pd(l, w, h, src_dt, wei_dt, dst_dt, is_relu_layer(m_, i), slope);
+            }
+            if (pd.src_desc() != current) add_reorder(pd.src_desc(), "layer input layout");
+            step st;
+            st.src = pd.src_desc();
+            st.dst = pd.dst_desc();
+            st.src_buffer = buffer;
+            st.dst_buffer = buffer == 1 ? 2 : 1;
+            st.primitive = dnnl::convolution_forward(pd);
+            st.weights = reordered_weights(l, pd.weights_desc(), s);
+            st.bias = memory({{l.out_channels}, dt::f32, tag::x}, eng_);
+            std::memcpy(st.bias->get_data_handle(), l.bias.data(), l.bias.size() * sizeof(float));
+            st.what = "layer " + std::to_string(i) + " " + std::to_string(l.in_channels) + "->" +
+                      std::to_string(l.out_channels) + " " + std::to_string(l.kernel) + "x" +
+                      std::to_string(l.kernel) + " " + name_of(src_dt) + "/" + name_of(wei_dt) + "->" +
+                      name_of(dst_dt) + ": " + pd.impl_info_str();
+            p.activation_bytes = std::max(p.activation_bytes, st.dst.get_size());
+            p.scratchpad_bytes = std::max(p.scratchpad_bytes, pd.scratchpad_desc().get_size());
+            p.description.push_back(st.what);
+            p.steps.push_back(std::move(st));
+            current = pd.dst_desc();
+            buffer = p.steps.back().dst_buffer;
+        }
+        if (own_last_) {
+            const std::ptrdiff_t c = m_.layers.back().in_channels;
+            if (!blocked_layout(current, w, h, c))
+                add_reorder(memory::desc({1, c, h, w}, dt::f32, tag::nChw16c), "for the last-layer kernel");
+            p.last_view = blocked_layout(current, w, h, c);
+            const conv_layer& l = m_.layers.back();
+            p.description.push_back("layer " + std::to_string(n_layers - 1) + " " + std::to_string(l.in_channels) +
+                                    "->2 " + std::to_string(l.kernel) + "x" + std::to_string(l.kernel) +
+                                    " f32: svlrm last_layer_kernel");
+        } else if (current != memory::desc({1, 2, h, w}, dt::f32, tag::nchw)) {
+            add_reorder(memory::desc({1, 2, h, w}, dt::f32, tag::nchw), "planar output");
+        }
+        p.result_buffer = buffer;
+        s.wait();
+        return p;
+    }
+
+private:
+    const dnnl::engine& eng_;
+    const model& m_;
+    precision mode_;
+    bool own_last_;
+
+    dnnl::convolution_forward::primitive_desc layer_pd(const conv_layer& l, std::ptrdiff_t w, std::ptrdiff_t h,
+                                                       dt src_dt, dt wei_dt, dt dst_dt, bool activate,
+                                                       float slope) const {
+        if (mode_ == precision::fast) {
+            try {
+                return conv_pd(eng_, l, w, h, dnnl::algorithm::convolution_winograd, src_dt, wei_dt, dst_dt,
+                               activate, slope);
+            } catch (const dnnl::error& e) {
+                if (e.status != dnnl_unimplemented) throw;  // Winograd does not cover this layer: direct
+            }
+        }
+        return conv_pd(eng_, l, w, h, dnnl::algorithm::convolution_direct, src_dt, wei_dt, dst_dt, activate, slope);
+    }
+
+    memory reordered_weights(const conv_layer& l, const memory::desc& to, dnnl::stream& s) const {
+        const memory::desc plain({l.out_channels, l.in_channels, l.kernel, l.kernel}, dt::f32, tag::oihw);
+        memory src(plain, eng_, const_cast<float*>(l.weight.data()));
+        memory dst(to, eng_);
+        dnnl::reorder(src, dst).execute(s, src, dst);
+        return dst;
+    }
+};
+
+}  // namespace svlrm::backend::onednn_detail

@@ -73,14 +73,6 @@ public:
         run<G, I, O, A>(guide, input, out, &alpha, &beta);
     }
 
-    // The network's alpha and beta planes and F for one input plane and one guide plane,
-    // both on the unit scale. Used by apply(); public for tools that work on planes.
-    void coefficients(const detail::plane& input, const detail::plane& guide, detail::plane& alpha,
-                      detail::plane& beta) const {
-        std::ptrdiff_t done = 0;
-        coefficients(input, guide, alpha, beta, done, tiles_for(input.width, input.height));
-    }
-
 private:
     model model_;
     Backend backend_;
@@ -128,38 +120,35 @@ private:
 
         const detail::plane gray = detail::read_gray(guide);
         const std::ptrdiff_t channels = input.channels;
-        std::vector<detail::plane> f(channels), a(channels), b(channels);
+        std::vector<channel_result> results(static_cast<std::size_t>(channels));
         std::ptrdiff_t done = 0;
         const std::ptrdiff_t total = channels * tiles_for(input.width, input.height);
-        for (std::ptrdiff_t c = 0; c < channels; ++c) {
-            coefficients(detail::read_plane(input, c), gray, a[c], b[c], done, total);
-            f[c] = compose(a[c], b[c], gray);
-        }
+        for (std::ptrdiff_t c = 0; c < channels; ++c)
+            filter_channel(input, c, gray, results[c], alpha != nullptr, done, total);
         // Everything is computed: only now touch the outputs.
         for (std::ptrdiff_t c = 0; c < channels; ++c) {
-            detail::write_plane(f[c], out, c);
+            detail::write_plane(results[c].output, out, c);
             if (alpha) {
-                detail::write_plane(a[c], *alpha, c);
-                detail::write_plane(b[c], *beta, c);
+                detail::write_plane(results[c].alpha, *alpha, c);
+                detail::write_plane(results[c].beta, *beta, c);
             }
         }
     }
 
-    // Eq. 5 on the network's scale, returned to the input's scale.
-    detail::plane compose(const detail::plane& alpha, const detail::plane& beta, const detail::plane& guide) const {
-        detail::plane f(guide.width, guide.height);
-        const float sg = model_.guide_scale, inv_si = 1.0f / model_.input_scale;
-        for (std::size_t i = 0; i < f.data.size(); ++i)
-            f.data[i] = (alpha.data[i] * (sg * guide.data[i]) + beta.data[i]) * inv_si;
-        return f;
-    }
+    struct channel_result {
+        detail::plane output, alpha, beta;  // alpha and beta only when the caller asked for them
+    };
 
-    void coefficients(const detail::plane& input, const detail::plane& guide, detail::plane& alpha,
-                      detail::plane& beta, std::ptrdiff_t& done, std::ptrdiff_t total) const {
+    // Runs the network tile by tile on channel c of input and composes Eq. 5 per tile,
+    // so that whole-image memory is the gray guide plus the results, whatever the tile.
+    template <pixel_type I>
+    void filter_channel(const image_view<I>& input, std::ptrdiff_t c, const detail::plane& guide, channel_result& r,
+                        bool keep_coefficients, std::ptrdiff_t& done, std::ptrdiff_t total) const {
         const std::ptrdiff_t w = input.width, h = input.height, t = tile_side(w, h);
         const std::ptrdiff_t halo = model_.receptive_radius();
-        alpha = detail::plane(w, h);
-        beta = detail::plane(w, h);
+        const float si = model_.input_scale, sg = model_.guide_scale, inv_si = 1.0f / si;
+        r.output = detail::plane(w, h);
+        if (keep_coefficients) r.alpha = detail::plane(w, h), r.beta = detail::plane(w, h);
         for (std::ptrdiff_t ty = 0; ty < h; ty += t)
             for (std::ptrdiff_t tx = 0; tx < w; tx += t) {
                 // The tile's output part [tx, tx+t) x [ty, ty+t) plus its halo, clipped to
@@ -173,8 +162,8 @@ private:
                 const int input_slot = model_.guide_first ? 1 : 0;
                 for (std::ptrdiff_t y = 0; y < th; ++y)
                     for (std::ptrdiff_t x = 0; x < tw; ++x) {
-                        in[input_slot](x, y) = model_.input_scale * input(x0 + x, y0 + y);
-                        in[1 - input_slot](x, y) = model_.guide_scale * guide(x0 + x, y0 + y);
+                        in[input_slot](x, y) = si * to_unit(input(x0 + x, y0 + y, c));
+                        in[1 - input_slot](x, y) = sg * guide(x0 + x, y0 + y);
                     }
                 backend_.infer({{in[0].data.data(), in[1].data.data()}, tw, th},
                                {{net_out[0].data.data(), net_out[1].data.data()}});
@@ -182,8 +171,10 @@ private:
                 const detail::plane& b = net_out[model_.beta_first ? 0 : 1];
                 for (std::ptrdiff_t y = ty; y < std::min(h, ty + t); ++y)
                     for (std::ptrdiff_t x = tx; x < std::min(w, tx + t); ++x) {
-                        alpha(x, y) = a(x - x0, y - y0);
-                        beta(x, y) = b(x - x0, y - y0);
+                        const float av = a(x - x0, y - y0), bv = b(x - x0, y - y0);
+                        // Eq. 5 on the network's scale, returned to the input's scale.
+                        r.output(x, y) = (av * (sg * guide(x, y)) + bv) * inv_si;
+                        if (keep_coefficients) r.alpha(x, y) = av, r.beta(x, y) = bv;
                     }
                 ++done;
                 if (options_.progress && !options_.progress(done, total))

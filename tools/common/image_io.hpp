@@ -166,14 +166,14 @@ inline const char* png_encode(std::vector<unsigned char>& out, const std::vector
 
 }  // namespace detail
 
-inline loaded_image read_png(const std::filesystem::path& p) {
-    const auto bytes = read_file(p);
-    if (bytes.size() < 8 || png_sig_cmp(bytes.data(), 0, 8) != 0) throw io_error(p.string() + ": not a PNG file");
+// Decodes a PNG file held in memory; `name` labels the errors.
+inline loaded_image decode_png(const std::vector<unsigned char>& bytes, const std::string& name) {
+    if (bytes.size() < 8 || png_sig_cmp(bytes.data(), 0, 8) != 0) throw io_error(name + ": not a PNG file");
     std::vector<unsigned char> raw;
     png_uint_32 w = 0, h = 0;
     int channels = 0, bits = 0;
     if (const char* e = detail::png_decode(bytes, raw, w, h, channels, bits, std::size_t(svlrm::get_max_pixels())))
-        throw io_error(p.string() + ": " + e);
+        throw io_error(name + ": " + e);
     loaded_image out{svlrm::image<float>(w, h, channels), bits};
     const std::size_t n = std::size_t(w) * h * channels;
     for (std::size_t i = 0; i < n; ++i)
@@ -181,6 +181,8 @@ inline loaded_image read_png(const std::filesystem::path& p) {
                                           : svlrm::to_unit(std::uint8_t(raw[i]));
     return out;
 }
+
+inline loaded_image read_png(const std::filesystem::path& p) { return decode_png(read_file(p), p.string()); }
 
 // Writes 1- or 3-channel unit-scale data as an 8- or 16-bit PNG (rounded, clamped).
 inline void write_png(const std::filesystem::path& p, svlrm::image_view<const float> v, int bits = 8) {
@@ -207,8 +209,8 @@ inline void write_png(const std::filesystem::path& p, svlrm::image_view<const fl
 
 // ---- PFM ---------------------------------------------------------------------------
 
-inline loaded_image read_pfm(const std::filesystem::path& p) {
-    const auto bytes = read_file(p);
+// Decodes a PFM file held in memory; `name` labels the errors.
+inline loaded_image decode_pfm(const std::vector<unsigned char>& bytes, const std::string& name) {
     std::size_t pos = 0;
     auto token = [&]() {
         while (pos < bytes.size() && std::isspace(bytes[pos])) ++pos;
@@ -217,7 +219,7 @@ inline loaded_image read_pfm(const std::filesystem::path& p) {
         return t;
     };
     const std::string magic = token();
-    if (magic != "Pf" && magic != "PF") throw io_error(p.string() + ": not a PFM file");
+    if (magic != "Pf" && magic != "PF") throw io_error(name + ": not a PFM file");
     const int channels = magic == "PF" ? 3 : 1;
     long w = 0, h = 0;
     double scale = 0;
@@ -226,13 +228,13 @@ inline loaded_image read_pfm(const std::filesystem::path& p) {
         h = std::stol(token());
         scale = std::stod(token());
     } catch (const std::exception&) {
-        throw io_error(p.string() + ": malformed PFM header");
+        throw io_error(name + ": malformed PFM header");
     }
     ++pos;  // the single whitespace after the scale
     if (w <= 0 || h <= 0 || scale == 0 || !std::isfinite(scale) || w * h > svlrm::get_max_pixels())
-        throw io_error(p.string() + ": PFM size or scale out of range");
+        throw io_error(name + ": PFM size or scale out of range");
     const std::size_t n = std::size_t(w) * h * channels;
-    if (pos > bytes.size() || bytes.size() - pos < n * 4) throw io_error(p.string() + ": truncated PFM data");
+    if (pos > bytes.size() || bytes.size() - pos < n * 4) throw io_error(name + ": truncated PFM data");
     const bool little = scale < 0;
     loaded_image out{svlrm::image<float>(w, h, channels), 32};
     for (long y = 0; y < h; ++y)  // PFM rows run bottom to top
@@ -244,6 +246,8 @@ inline loaded_image read_pfm(const std::filesystem::path& p) {
         }
     return out;
 }
+
+inline loaded_image read_pfm(const std::filesystem::path& p) { return decode_pfm(read_file(p), p.string()); }
 
 inline void write_pfm(const std::filesystem::path& p, svlrm::image_view<const float> v) {
     if (v.channels != 1 && v.channels != 3) throw io_error(p.string() + ": PFM output needs 1 or 3 channels");
@@ -260,9 +264,9 @@ inline void write_pfm(const std::filesystem::path& p, svlrm::image_view<const fl
 
 // ---- NPY ---------------------------------------------------------------------------
 
-inline loaded_image read_npy(const std::filesystem::path& p) {
-    const auto bytes = read_file(p);
-    if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0) throw io_error(p.string() + ": not an NPY file");
+// Decodes a NPY file held in memory; `name` labels the errors.
+inline loaded_image decode_npy(const std::vector<unsigned char>& bytes, const std::string& name) {
+    if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0) throw io_error(name + ": not an NPY file");
     const int major = bytes[6];
     std::size_t header_len = 0, start = 0;
     if (major == 1) {
@@ -272,20 +276,20 @@ inline loaded_image read_npy(const std::filesystem::path& p) {
         header_len = bytes[8] | bytes[9] << 8 | bytes[10] << 16 | std::size_t(bytes[11]) << 24;
         start = 12;
     } else {
-        throw io_error(p.string() + ": unsupported NPY version");
+        throw io_error(name + ": unsupported NPY version");
     }
-    if (header_len > 65536 || start + header_len > bytes.size()) throw io_error(p.string() + ": truncated NPY header");
+    if (header_len > 65536 || start + header_len > bytes.size()) throw io_error(name + ": truncated NPY header");
     const std::string header(bytes.begin() + long(start), bytes.begin() + long(start + header_len));
     auto field = [&](const std::string& key) {
         const auto at = header.find("'" + key + "'");
-        if (at == std::string::npos) throw io_error(p.string() + ": NPY header lacks " + key);
+        if (at == std::string::npos) throw io_error(name + ": NPY header lacks " + key);
         return header.substr(header.find(':', at) + 1);
     };
     std::string descr = field("descr");
     descr = descr.substr(descr.find('\'') + 1);
     descr = descr.substr(0, descr.find('\''));
     if (field("fortran_order").find("False") != 0 && field("fortran_order").find(" False") != 0)
-        throw io_error(p.string() + ": Fortran-order NPY arrays are not supported");
+        throw io_error(name + ": Fortran-order NPY arrays are not supported");
     const std::string shape_text = field("shape");
     std::vector<long> shape;
     {
@@ -299,10 +303,10 @@ inline loaded_image read_npy(const std::filesystem::path& p) {
             shape.push_back(v);
         }
     }
-    if (shape.size() != 2 && shape.size() != 3) throw io_error(p.string() + ": NPY array must be 2-D or 3-D");
+    if (shape.size() != 2 && shape.size() != 3) throw io_error(name + ": NPY array must be 2-D or 3-D");
     const long h = shape[0], w = shape[1], c = shape.size() == 3 ? shape[2] : 1;
     if (h <= 0 || w <= 0 || c <= 0 || c > 4 || w > (1L << 20) || h > (1L << 20) || w * h > svlrm::get_max_pixels())
-        throw io_error(p.string() + ": NPY shape out of range");
+        throw io_error(name + ": NPY shape out of range");
     const std::size_t n = std::size_t(w) * h * c;
     const std::size_t data_at = start + header_len;
     int size = 0, bits = 32;
@@ -310,8 +314,8 @@ inline loaded_image read_npy(const std::filesystem::path& p) {
     else if (descr == "<u2") size = 2, bits = 16;
     else if (descr == "<f4") size = 4;
     else if (descr == "<f8") size = 8;
-    else throw io_error(p.string() + ": NPY dtype " + descr + " is not supported (u1, <u2, <f4, <f8)");
-    if (bytes.size() - data_at < n * size) throw io_error(p.string() + ": truncated NPY data");
+    else throw io_error(name + ": NPY dtype " + descr + " is not supported (u1, <u2, <f4, <f8)");
+    if (bytes.size() - data_at < n * size) throw io_error(name + ": truncated NPY data");
     loaded_image out{svlrm::image<float>(w, h, c), bits};
     const unsigned char* d = bytes.data() + data_at;
     for (std::size_t i = 0; i < n; ++i) {
@@ -324,6 +328,8 @@ inline loaded_image read_npy(const std::filesystem::path& p) {
     }
     return out;
 }
+
+inline loaded_image read_npy(const std::filesystem::path& p) { return decode_npy(read_file(p), p.string()); }
 
 inline void write_npy(const std::filesystem::path& p, svlrm::image_view<const float> v) {
     std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(v.height) + ", " +
@@ -343,25 +349,25 @@ inline void write_npy(const std::filesystem::path& p, svlrm::image_view<const fl
 
 // ---- BMP (read only: the guided filter's demo images) ---------------------------------
 
-inline loaded_image read_bmp(const std::filesystem::path& p) {
-    const auto b = read_file(p);
+// Decodes a BMP file held in memory; `name` labels the errors.
+inline loaded_image decode_bmp(const std::vector<unsigned char>& b, const std::string& name) {
     auto u32 = [&](std::size_t at) { return std::uint32_t(b[at] | b[at + 1] << 8 | b[at + 2] << 16 | std::uint32_t(b[at + 3]) << 24); };
     auto u16 = [&](std::size_t at) { return std::uint16_t(b[at] | b[at + 1] << 8); };
-    if (b.size() < 54 || b[0] != 'B' || b[1] != 'M') throw io_error(p.string() + ": not a BMP file");
+    if (b.size() < 54 || b[0] != 'B' || b[1] != 'M') throw io_error(name + ": not a BMP file");
     const std::uint32_t offset = u32(10), dib = u32(14);
     const std::int32_t w = std::int32_t(u32(18)), hs = std::int32_t(u32(22));
     const int bpp = u16(28);
-    if (u32(30) != 0 && u32(30) != 3) throw io_error(p.string() + ": compressed BMP is not supported");
+    if (u32(30) != 0 && u32(30) != 3) throw io_error(name + ": compressed BMP is not supported");
     const long h = std::labs(hs);
     if (w <= 0 || h <= 0 || long(w) * h > svlrm::get_max_pixels() || (bpp != 8 && bpp != 24 && bpp != 32))
-        throw io_error(p.string() + ": unsupported BMP (size or bit depth)");
+        throw io_error(name + ": unsupported BMP (size or bit depth)");
     const std::size_t row = ((std::size_t(w) * bpp + 31) / 32) * 4;
-    if (offset > b.size() || b.size() - offset < row * h) throw io_error(p.string() + ": truncated BMP data");
+    if (offset > b.size() || b.size() - offset < row * h) throw io_error(name + ": truncated BMP data");
     std::vector<std::uint8_t> palette;
     if (bpp == 8) {
         const std::size_t pal_at = 14 + dib;
         const std::uint32_t colors = u32(46) ? u32(46) : 256;
-        if (colors > 256 || pal_at + 4 * colors > offset) throw io_error(p.string() + ": bad BMP palette");
+        if (colors > 256 || pal_at + 4 * colors > offset) throw io_error(name + ": bad BMP palette");
         palette.assign(b.begin() + long(pal_at), b.begin() + long(pal_at + 4 * colors));
         palette.resize(1024, 0);
     }
@@ -385,6 +391,8 @@ inline loaded_image read_bmp(const std::filesystem::path& p) {
     }
     return out;
 }
+
+inline loaded_image read_bmp(const std::filesystem::path& p) { return decode_bmp(read_file(p), p.string()); }
 
 // By extension: .png .pfm .npy .bmp
 inline loaded_image read_image(const std::filesystem::path& p) {

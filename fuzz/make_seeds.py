@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""Writes the fuzzers' seed corpora into fuzz/corpus/<target>/: valid files of every
+kind each decoder reads, plus the malformed variants the loader tests name
+(truncated, bad lengths, bad JSON, duplicate keys, overflowing shapes, bad offsets),
+so that fuzzing starts next to every branch. Deterministic: rerun to regenerate."""
+import io
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tools"))
+import safetensors_io  # noqa: E402
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def blob(header, data):
+    h = json.dumps(header, separators=(",", ":")).encode()
+    return struct.pack("<Q", len(h)) + h + data
+
+
+def model_seeds():
+    rng = np.random.default_rng(0)
+    meta = {"format": "svlrm", "format_version": "1", "layers": "2:4:3,4:2:1", "activation": "relu",
+            "input_order": "input,guide", "output_order": "alpha,beta"}
+    tensors = {"layers.0.weight": rng.standard_normal((4, 2, 3, 3)).astype(np.float32),
+               "layers.0.bias": np.zeros(4, np.float32),
+               "layers.1.weight": rng.standard_normal((2, 4, 1, 1)).astype(np.float32),
+               "layers.1.bias": np.zeros(2, np.float32)}
+    buf = io.BytesIO()
+    path = os.path.join(HERE, "corpus", "tmp.safetensors")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    safetensors_io.save(path, tensors, meta)
+    good = open(path, "rb").read()
+    os.remove(path)
+    del buf
+    write("model_loader", "valid_small.safetensors", good)
+    n = struct.unpack("<Q", good[:8])[0]
+    header = json.loads(good[8:8 + n])
+    data = good[8 + n:]
+    write("model_loader", "truncated_length.bin", good[:5])
+    write("model_loader", "truncated_data.bin", good[:-7])
+    write("model_loader", "length_past_end.bin", struct.pack("<Q", len(good)) + good[8:])
+    write("model_loader", "bad_json.bin", good[:8] + good[8:8 + n // 2] + b"\x01" + good[9 + n // 2:])
+    write("model_loader", "trailing.bin", good + b"\0")
+    dup = good[8:8 + n].decode().replace('"layers.0.bias":', '"layers.0.bias":{"dtype":"F32","shape":[4],'
+                                         '"data_offsets":[0,16]},"layers.0.bias":', 1).encode()
+    write("model_loader", "duplicate_key.bin", struct.pack("<Q", len(dup)) + dup + data)
+    for name, mutate in [
+        ("wrong_dtype.bin", lambda h: h["layers.0.bias"].update(dtype="I32")),
+        ("huge_shape.bin", lambda h: h["layers.0.weight"].update(shape=[4294967296, 4294967296, 3, 3])),
+        ("overlap.bin", lambda h: h["layers.0.bias"].update(data_offsets=[0, 16])),
+        ("missing_meta.bin", lambda h: h["__metadata__"].pop("activation")),
+        ("layers_mismatch.bin", lambda h: h["__metadata__"].update(layers="2:4:3,4:3:1")),
+        ("deep.bin", lambda h: h.update(x=[[[[[[[[[[1]]]]]]]]]])),
+    ]:
+        h = json.loads(json.dumps(header))
+        mutate(h)
+        write("model_loader", name, blob(h, data))
+
+
+def image_seeds():
+    rng = np.random.default_rng(1)
+    gray8 = rng.integers(0, 256, (5, 7), dtype=np.uint8)
+    rgb8 = rng.integers(0, 256, (4, 3, 3), dtype=np.uint8)
+    gray16 = rng.integers(0, 65536, (3, 6), dtype=np.uint16)
+    for name, img in [("gray8", Image.fromarray(gray8)), ("rgb8", Image.fromarray(rgb8)),
+                      ("gray16", Image.fromarray(gray16.astype(np.int32), "I").convert("I;16")),
+                      ("palette", Image.fromarray(rgb8).convert("P"))]:
+        b = io.BytesIO()
+        img.save(b, "PNG")
+        write("decode_png", name + ".png", b.getvalue())
+        write("decode_png", name + "_truncated.png", b.getvalue()[:40])
+        b = io.BytesIO()
+        if name in ("gray8", "rgb8", "palette"):
+            img.save(b, "BMP")
+            write("decode_bmp", name + ".bmp", b.getvalue())
+            write("decode_bmp", name + "_truncated.bmp", b.getvalue()[:60])
+    f = rng.random((4, 5)).astype("<f4")
+    write("decode_pfm", "gray_le.pfm", b"Pf\n5 4\n-1.0\n" + f[::-1].tobytes())
+    write("decode_pfm", "rgb_be.pfm", b"PF\n2 2\n1.0\n" + rng.random((2, 2, 3)).astype(">f4").tobytes())
+    write("decode_pfm", "truncated.pfm", b"Pf\n5 4\n-1.0\n" + f.tobytes()[:10])
+    for name, arr in [("f4", f), ("u1", gray8), ("u2", gray16), ("rgb_f8", rng.random((2, 3, 3)))]:
+        b = io.BytesIO()
+        np.save(b, arr)
+        write("decode_npy", name + ".npy", b.getvalue())
+    write("decode_npy", "truncated.npy", b.getvalue()[:70])
+
+
+if __name__ == "__main__":
+    model_seeds()
+    image_seeds()

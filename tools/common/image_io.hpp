@@ -126,14 +126,14 @@ inline const char* png_decode(const std::vector<unsigned char>& bytes, std::vect
             if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
             if (bits == 16) png_set_swap(png);  // little-endian uint16 in memory
             png_set_strip_alpha(png);
+            const int passes = png_set_interlace_handling(png);
             png_read_update_info(png, info);
             bits = png_get_bit_depth(png, info);
             channels = png_get_channels(png, info);
             const std::size_t row_bytes = png_get_rowbytes(png, info);
-            raw.resize(row_bytes * h);
-            std::vector<png_bytep> rows(h);
-            for (png_uint_32 y = 0; y < h; ++y) rows[y] = raw.data() + y * row_bytes;
-            png_read_image(png, rows.data());
+            raw.resize(row_bytes * h);  // owned by the caller: a longjmp cannot leak it
+            for (int pass = 0; pass < passes; ++pass)
+                for (png_uint_32 y = 0; y < h; ++y) png_read_row(png, raw.data() + y * row_bytes, nullptr);
         }
     }
     png_destroy_read_struct(&png, info ? &info : nullptr, nullptr);
@@ -231,7 +231,8 @@ inline loaded_image decode_pfm(const std::vector<unsigned char>& bytes, const st
         throw io_error(name + ": malformed PFM header");
     }
     ++pos;  // the single whitespace after the scale
-    if (w <= 0 || h <= 0 || scale == 0 || !std::isfinite(scale) || w * h > svlrm::get_max_pixels())
+    if (w <= 0 || h <= 0 || w > (1L << 20) || h > (1L << 20) || scale == 0 || !std::isfinite(scale) ||
+        w * h > svlrm::get_max_pixels())
         throw io_error(name + ": PFM size or scale out of range");
     const std::size_t n = std::size_t(w) * h * channels;
     if (pos > bytes.size() || bytes.size() - pos < n * 4) throw io_error(name + ": truncated PFM data");
@@ -293,8 +294,10 @@ inline loaded_image decode_npy(const std::vector<unsigned char>& bytes, const st
     const std::string shape_text = field("shape");
     std::vector<long> shape;
     {
-        std::size_t i = shape_text.find('(') + 1;
-        const std::size_t end = shape_text.find(')');
+        const std::size_t open = shape_text.find('('), end = shape_text.find(')');
+        if (open == std::string::npos || end == std::string::npos || end < open)
+            throw io_error(name + ": NPY header has no shape tuple");
+        std::size_t i = open + 1;
         while (i < end) {
             while (i < end && !std::isdigit(static_cast<unsigned char>(shape_text[i]))) ++i;
             if (i >= end) break;

@@ -1,5 +1,5 @@
-// O(N) running box sums, independent of the radius, with the two border rules the
-// guided filter needs. A window of sample i is [i - radius, i + radius]:
+// O(N) box sums, independent of the radius, with the two border rules the guided
+// filter needs. A window of sample i is [i - radius, i + radius]:
 //   clip    - samples outside [0, n) are absent; the mean divides by the number
 //             inside, N(i) (He et al.'s reference code: N = boxfilter(ones)).
 //   reflect - samples outside are mirrored with the edge repeated, fedcba|abcdef|fedcba
@@ -8,12 +8,40 @@
 //             holds 2 * radius + 1 samples.
 // Sums are kept in double: a float running sum over 1024 samples drifts by far more
 // than the 1e-6 a variance needs next to an eps of 1e-6.
+//
+// Vertically (box_axis) the filters keep running column sums, updated by the row that
+// enters and the row that leaves the window; horizontally (row_box) a row is boxed by
+// the difference of two prefix sums, which vectorises (a running sum along the row is
+// one serial chain of additions per row).
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <utility>
 #include <vector>
+
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
+
+// Before a loop over a row whose pointers the caller guarantees not to overlap: GCC
+// does not take __restrict on local pointers into account, and with more than 10
+// pointers it gives up on run-time overlap checks and leaves the loop scalar.
+#if defined(__clang__)
+#define SVLRM_NO_ALIAS _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define SVLRM_NO_ALIAS _Pragma("GCC ivdep")
+#else
+#define SVLRM_NO_ALIAS
+#endif
+
+// On the row kernels: GCC's tuning for recent Xeons prefers 256-bit vectors even where
+// AVX-512 is enabled; these loops (double arithmetic from L1/L2) run faster with 512.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512F__)
+#define SVLRM_WIDE_VECTORS __attribute__((target("prefer-vector-width=512")))
+#else
+#define SVLRM_WIDE_VECTORS
+#endif
 
 namespace svlrm::detail {
 
@@ -26,17 +54,14 @@ inline std::ptrdiff_t reflect(std::ptrdiff_t j, std::ptrdiff_t n) {
     return j < n ? j : period - 1 - j;
 }
 
-// The windows along one axis. Positions outside a clipped axis map to n, where the
-// rows handed to running_box_rows keep a zero, so the running sum needs no branch.
+// The windows along the vertical axis. Positions outside a clipped axis map to n
+// (absent: the caller reads a zero row there).
 struct box_axis {
     std::ptrdiff_t n = 0;
     std::ptrdiff_t radius = 0;  // for clip, min(radius, n - 1): a wider window adds nothing
     bool reflect = false;
     std::vector<std::ptrdiff_t> enter, leave;  // step i: sample(i + radius) enters, sample(i - radius - 1) leaves
-    std::vector<std::pair<std::ptrdiff_t, double>> first;  // window(0)
 
-
-    box_axis() = default;
     box_axis(std::ptrdiff_t n_, std::ptrdiff_t radius_, bool reflect_)
         : n(n_), radius(reflect_ ? radius_ : std::min(radius_, n_ - 1)), reflect(reflect_),
           enter(static_cast<std::size_t>(n_)), leave(static_cast<std::size_t>(n_)) {
@@ -44,7 +69,6 @@ struct box_axis {
             enter[static_cast<std::size_t>(i)] = sample(i + radius);
             leave[static_cast<std::size_t>(i)] = sample(i - radius - 1);
         }
-        first = window(0);
     }
 
     std::ptrdiff_t sample(std::ptrdiff_t j) const {
@@ -78,64 +102,79 @@ struct box_axis {
     }
 };
 
-// Running sums of G rows at once: G independent dependency chains keep the FP adders
-// busy (one chain is bound by the add latency). dst[g][i] = window sum of src[g] at i.
-template <int G>
-void running_box_group(const box_axis& ax, const std::vector<std::pair<std::ptrdiff_t, double>>& first,
-                       const double* const* src, double* const* dst) {
-    const std::ptrdiff_t n = ax.n, r = ax.radius;
-    double s[G];
-    for (int g = 0; g < G; ++g) {
-        double acc = 0.0;
-        for (const auto& [j, w] : first) acc += w * src[g][j];
-        s[g] = acc;
-        dst[g][0] = acc;
+// p[0] = 0, p[i + 1] = p[i] + src[i] for i < m.
+inline void prefix_sum(const double* __restrict src, double* __restrict p, std::ptrdiff_t m) {
+    p[0] = 0.0;
+    std::ptrdiff_t i = 0;
+#ifdef __AVX512F__
+    // In-register scan of 8 lanes (shift by 1, 2, 4 lanes and add); the carry chain
+    // between vectors is one addition, so consecutive vectors overlap.
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i last = _mm512_set1_epi64(7);
+    __m512d carry = _mm512_setzero_pd();
+    for (; i + 8 <= m; i += 8) {
+        __m512d s = _mm512_loadu_pd(src + i);
+        s = _mm512_add_pd(s, _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(s), zero, 7)));
+        s = _mm512_add_pd(s, _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(s), zero, 6)));
+        s = _mm512_add_pd(s, _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(s), zero, 4)));
+        _mm512_storeu_pd(p + i + 1, _mm512_add_pd(s, carry));
+        carry = _mm512_add_pd(carry, _mm512_permutexvar_pd(last, s));
     }
-    auto step = [&](std::ptrdiff_t i, std::ptrdiff_t e, std::ptrdiff_t l) {
-        for (int g = 0; g < G; ++g) {
-            s[g] += src[g][e] - src[g][l];
-            dst[g][i] = s[g];
-        }
-    };
-    // Only within radius of either end do the windows need the index tables.
-    const std::ptrdiff_t interior_begin = std::min(n, r + 1);
-    const std::ptrdiff_t interior_end = std::max(interior_begin, n - r);
-    std::ptrdiff_t i = 1;
-    for (; i < interior_begin; ++i) step(i, ax.enter[static_cast<std::size_t>(i)], ax.leave[static_cast<std::size_t>(i)]);
-    for (; i < interior_end; ++i) step(i, i + r, i - r - 1);
-    for (; i < n; ++i) step(i, ax.enter[static_cast<std::size_t>(i)], ax.leave[static_cast<std::size_t>(i)]);
+#endif
+    for (; i < m; ++i) p[i + 1] = p[i] + src[i];
 }
 
-// `count` input rows of n + 1 doubles (the last one stays zero: the absent sample of a
-// clipped axis) and `count` output rows of n doubles, in one buffer with the outputs
-// 2 KiB (mod 4 KiB) away from the inputs: a store whose address matches a later load
-// in its low 12 bits stalls that load (4K aliasing), which made the pass 3x slower.
-struct box_rows {
-    std::vector<double> data;
-    std::vector<double*> in, out;
-    box_rows(std::ptrdiff_t count, std::ptrdiff_t n) : in(static_cast<std::size_t>(count)), out(static_cast<std::size_t>(count)) {
-        constexpr std::ptrdiff_t page = 512, half = 256;  // doubles per 4 KiB, 2 KiB
-        const std::ptrdiff_t in_stride = n + 1, out_stride = n + 1;
-        std::ptrdiff_t out_base = count * in_stride;
-        out_base += ((half - out_base) % page + page) % page;
-        data.assign(static_cast<std::size_t>(out_base + count * out_stride), 0.0);
-        for (std::ptrdiff_t k = 0; k < count; ++k) {
-            in[static_cast<std::size_t>(k)] = data.data() + k * in_stride;
-            out[static_cast<std::size_t>(k)] = data.data() + out_base + k * out_stride;
-        }
-    }
+// A row of window sums: sum(x) = hi[x] - lo[x] + whole (see row_box::box).
+struct box_sum {
+    const double* hi = nullptr;
+    const double* lo = nullptr;
+    double whole = 0.0;
+    double operator()(std::ptrdiff_t x) const { return (hi[x] - lo[x]) + whole; }
 };
 
-// Box sums along the axis of `rows` rows (src rows as box_rows::in).
-inline void running_box_rows(const box_axis& ax, const double* const* src, double* const* dst, std::ptrdiff_t rows) {
-    std::ptrdiff_t k = 0;
-    for (; k + 4 <= rows; k += 4) running_box_group<4>(ax, ax.first, src + k, dst + k);
-    switch (rows - k) {
-        case 3: running_box_group<3>(ax, ax.first, src + k, dst + k); break;
-        case 2: running_box_group<2>(ax, ax.first, src + k, dst + k); break;
-        case 1: running_box_group<1>(ax, ax.first, src + k, dst + k); break;
-        default: break;
+// Horizontal box sums of rows of n samples. A row lives in a buffer with `pad` slots
+// before it and `tail` after it, that box() fills with the border samples:
+//   clip    - zeros (set once by the caller, never written), radius min(radius, n - 1);
+//   reflect - a window of 2 radius + 1 = q 2n + (2 R + 1) positions holds q whole periods,
+//             each sample 2 q times, plus 2 R + 1 consecutive positions (R < n) centred
+//             on i, or on i + n when q is odd (period 2 n: a shift by n, not 2 n).
+struct row_box {
+    std::ptrdiff_t n = 0, radius = 0;  // radius: R above
+    bool reflect = false;
+    std::ptrdiff_t shift = 0;   // 0, or n for an odd q
+    double periods = 0.0;       // 2 q
+    std::ptrdiff_t pad = 0, tail = 0;
+
+    row_box(std::ptrdiff_t n_, std::ptrdiff_t radius_, bool reflect_) : n(n_), reflect(reflect_) {
+        if (!reflect) {
+            radius = std::min(radius_, n - 1);
+        } else {
+            const std::ptrdiff_t length = 2 * radius_ + 1, q = length / (2 * n);
+            radius = (length % (2 * n) - 1) / 2;
+            periods = 2.0 * static_cast<double>(q);
+            shift = q % 2 == 1 ? n : 0;
+        }
+        pad = radius;
+        tail = radius + shift;
     }
-}
+
+    // Length of a row buffer, and of the prefix buffer box() needs.
+    std::ptrdiff_t stride() const { return pad + n + tail; }
+    std::ptrdiff_t prefix_length() const { return stride() + 1; }
+
+    // The window sums of row (row[0] is sample 0, pad slots before it), as a difference
+    // of two prefix sums that the caller's kernel takes where it reads them (a pass
+    // writing them out cost a tenth of the filter). prefix: prefix_length() doubles,
+    // which must outlive the result.
+    box_sum box(double* row, double* prefix) const {
+        if (reflect) {
+            for (std::ptrdiff_t t = 1; t <= pad; ++t) row[-t] = row[detail::reflect(-t, n)];
+            for (std::ptrdiff_t t = n; t < n + tail; ++t) row[t] = row[detail::reflect(t, n)];
+        }
+        prefix_sum(row - pad, prefix, stride());
+        const double whole = periods == 0.0 ? 0.0 : periods * (prefix[pad + n] - prefix[pad]);
+        return {prefix + shift + 2 * radius + 1, prefix + shift, whole};
+    }
+};
 
 }  // namespace svlrm::detail

@@ -564,42 +564,15 @@ SVLRM_WIDE_VECTORS void gf_apply_row(const float* const* guide, std::ptrdiff_t g
     }
 }
 
-// Whether every value of v is finite, by the exponent bits: a vectorised scan, since
-// check_finite (which finds and reports the position, and is then only called for a
-// view that has a non-finite value) tests one value at a time and cost as much as a
-// third of the filter.
-template <class T>
-bool gf_all_finite(const image_view<T>& v) {
-    if constexpr (std::is_same_v<std::remove_const_t<T>, float>) {
-        std::uint32_t bad = 0;
-        for (std::ptrdiff_t y = 0; y < v.height; ++y) {
-            const float* __restrict r = v.row(y);
-            if (y + 1 < v.height) prefetch_row(v.row(y + 1), v.width * v.channels);
-            for (std::ptrdiff_t i = 0; i < v.width * v.channels; ++i)
-                bad |= (std::bit_cast<std::uint32_t>(r[i]) & 0x7f800000u) == 0x7f800000u;
-        }
-        return bad == 0;
-    } else {
-        return true;
-    }
-}
-
 template <class G, class I, class O>
 void check_guided_args(const char* where, const image_view<G>& guide, const image_view<I>& input,
                        const image_view<O>& out, int radius, double eps) {
-    check_view(guide, where, "guide");
-    check_view(input, where, "input");
-    check_view(out, where, "out");
-    check_same_size(guide, input, where, "guide", "input");
-    check_same_size(input, out, where, "input", "out");
-    if (guide.channels != 1 && guide.channels != 3)
-        throw_invalid(where, "guide has " + std::to_string(guide.channels) + " channels, expected 1 or 3");
-    check_channels(out, input.channels, where, "out");
+    check_joint_views(guide, input, out, where);
     if (radius < 0) throw_invalid(where, "radius (" + std::to_string(radius) + ") is negative");
     if (!(eps > 0.0) || !std::isfinite(eps))
         throw_invalid(where, "eps (" + std::to_string(eps) + ") must be positive and finite");
-    if (!gf_all_finite(guide)) check_finite(guide, where, "guide");
-    if (!gf_all_finite(input)) check_finite(input, where, "input");
+    check_finite(guide, where, "guide");
+    check_finite(input, where, "input");
 }
 
 // Low-resolution sample i of an n-pixel axis subsampled by s: the pixel s * i + s / 2,

@@ -38,14 +38,7 @@ template <class TG, class TI, class TO>
 void hand_crafted_run(const image_view<TG>& guide, const image_view<TI>& input, const image_view<TO>& out,
                       const image_view<float>* alpha, const image_view<float>* beta, double mu, double eta) {
     constexpr const char* where = "svlrm::hand_crafted_filter";
-    check_view(guide, where, "guide");
-    check_view(input, where, "input");
-    check_view(out, where, "out");
-    if (guide.channels != 1 && guide.channels != 3)
-        throw_invalid(where, "guide has " + std::to_string(guide.channels) + " channels, expected 1 or 3");
-    check_same_size(guide, input, where, "guide", "input");
-    check_same_size(input, out, where, "input", "out");
-    check_channels(out, input.channels, where, "out");
+    check_joint_views(guide, input, out, where);
     if (alpha != nullptr) {
         check_view(*alpha, where, "alpha");
         check_view(*beta, where, "beta");

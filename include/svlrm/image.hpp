@@ -10,6 +10,7 @@
 #include <svlrm/error.hpp>
 
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -118,17 +119,35 @@ void check_channels(const image_view<T>& v, std::ptrdiff_t expected, const char*
                                  std::to_string(expected));
 }
 
+// The common arguments of every joint filter: a 1- or 3-channel guide, an input of
+// any channel count and an output like the input, all of one size.
+template <class G, class I, class O>
+void check_joint_views(const image_view<G>& guide, const image_view<I>& input, const image_view<O>& out,
+                       const char* where) {
+    check_view(guide, where, "guide");
+    check_view(input, where, "input");
+    check_view(out, where, "out");
+    check_same_size(guide, input, where, "guide", "input");
+    check_same_size(input, out, where, "input", "out");
+    if (guide.channels != 1 && guide.channels != 3)
+        throw_invalid(where, "guide has " + std::to_string(guide.channels) + " channels, expected 1 or 3");
+    check_channels(out, input.channels, where, "out");
+}
+
 // NaN/Inf policy: float pixels must be finite. A single NaN would poison every
 // running box sum it enters (and every network output within the receptive field),
 // so non-finite pixels are rejected up front with their position, and nothing is written.
 template <class T>
 void check_finite(const image_view<T>& v, const char* where, const char* name) {
-    if constexpr (std::is_floating_point_v<std::remove_const_t<T>>) {
+    if constexpr (std::is_same_v<std::remove_const_t<T>, float>) {
         for (std::ptrdiff_t y = 0; y < v.height; ++y) {
-            const auto* r = v.row(y);
-            bool ok = true;
-            for (std::ptrdiff_t i = 0; i < v.width * v.channels; ++i) ok &= std::isfinite(r[i]);
-            if (ok) continue;
+            const float* r = v.row(y);
+            // Inf and NaN have all exponent bits set: a branch-free test the compiler
+            // vectorises (std::isfinite per value cost a sixth of the guided filter).
+            std::uint32_t bad = 0;
+            for (std::ptrdiff_t i = 0; i < v.width * v.channels; ++i)
+                bad |= (std::bit_cast<std::uint32_t>(r[i]) & 0x7f800000u) == 0x7f800000u;
+            if (bad == 0) continue;
             for (std::ptrdiff_t i = 0; i < v.width * v.channels; ++i)
                 if (!std::isfinite(r[i]))
                     throw_invalid(where, std::string(name) + " has a non-finite value (" + std::to_string(r[i]) +

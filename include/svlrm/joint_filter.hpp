@@ -99,14 +99,7 @@ private:
         static_assert(!std::is_const_v<A> && std::is_same_v<std::remove_const_t<A>, float>,
                       "svlrm::joint_filter::apply: alpha and beta must be image_view<float>");
         constexpr const char* where = "svlrm::joint_filter::apply";
-        detail::check_view(guide, where, "guide");
-        detail::check_view(input, where, "input");
-        detail::check_view(out, where, "out");
-        detail::check_same_size(guide, input, where, "guide", "input");
-        detail::check_same_size(input, out, where, "input", "out");
-        if (guide.channels != 1 && guide.channels != 3)
-            detail::throw_invalid(where, "guide has " + std::to_string(guide.channels) + " channels, expected 1 or 3");
-        detail::check_channels(out, input.channels, where, "out");
+        detail::check_joint_views(guide, input, out, where);
         if (alpha) {
             using named = std::pair<const image_view<A>*, const char*>;
             for (const auto& [v, n] : {named{alpha, "alpha"}, named{beta, "beta"}}) {

@@ -21,6 +21,14 @@
 #define SVLRM_ONEDNN_HAVE_AVX512_KERNEL 1
 #endif
 
+// GCC 12's own _mm512_reduce_add_ps reads an undefined vector on purpose and then
+// warns about it (-Wuninitialized, GCC bug 105593); the warning is about the
+// compiler's header, not this code.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
 namespace svlrm::backend::onednn_detail {
 
 // Where channel c of pixel (x, y) lies in a channel-blocked activation buffer:
@@ -151,3 +159,7 @@ private:
 };
 
 }  // namespace svlrm::backend::onednn_detail
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+"""Resample a .npy image with the trainer's bicubic code, for a C++ agreement test.
+
+Why this exists: models are trained on inputs made by tools/train/degrade.py and
+run on inputs made by svlrm::resize_bicubic; if the two disagree, the models see
+a different degradation at inference. A C++ test writes IN.npy, runs
+
+    /usr/bin/python3 tools/train/check_bicubic.py IN.npy OUT.npy HEIGHT WIDTH
+
+and compares OUT.npy with its own resize_bicubic (same conventions, Keys a = -0.5).
+IN.npy: a 2-D little-endian float32 array ('<f4', C order, any size >= 1x1),
+values on the unit scale. OUT.npy: the HEIGHT x WIDTH result, the same dtype and
+layout (npy format version 1.0). With --decimate S the input is first point-
+decimated (x[S-1::S, S-1::S]) and HEIGHT/WIDTH default to S times its size:
+the full depth-upsampling degradation.
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+import degrade
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="check_bicubic.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("input", metavar="IN.npy")
+    parser.add_argument("output", metavar="OUT.npy")
+    parser.add_argument("height", type=int, nargs="?")
+    parser.add_argument("width", type=int, nargs="?")
+    parser.add_argument("--decimate", type=int, metavar="S", help="point-decimate by S first")
+    args = parser.parse_args(argv)
+    image = np.load(args.input)
+    if image.ndim != 2 or image.dtype != np.float32:
+        sys.exit(f"check_bicubic.py: {args.input} must be a 2-D float32 array, "
+                 f"got {image.ndim}-D {image.dtype}")
+    if args.decimate:
+        scale = args.decimate
+        image = degrade.decimate(image, scale)
+        height = args.height or image.shape[0] * scale
+        width = args.width or image.shape[1] * scale
+    elif args.height is None or args.width is None:
+        sys.exit("check_bicubic.py: HEIGHT and WIDTH are required without --decimate")
+    else:
+        height, width = args.height, args.width
+    if height < 1 or width < 1 or image.size == 0:
+        sys.exit("check_bicubic.py: sizes must be positive")
+    out = degrade.resize_bicubic(image, height, width)
+    np.save(args.output, np.ascontiguousarray(out, dtype="<f4"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+"""Training data: loaders of the training-allowed folders, patch sampling, validation sets.
+
+Why this exists: the trainer needs (input, guide, target, mask) patches made
+exactly as the evaluation protocols degrade images (degrade.py), from data the
+project may train on. Evaluation-only folders are refused by path (assert_allowed)
+so that no test image can leak into a model. Everything random is drawn from one
+numpy Generator whose state is checkpointed, so the data order is reproducible
+and resumes exactly.
+
+Images are float32 on the unit scale; depth is normalised to [0, 1] per image
+(the protocols' 0..255 normalised depth, divided by 255); the guide is the
+BT.601 luma of the colour image, as the C++ library converts it.
+"""
+
+import os
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+import degrade
+import scenes
+
+# Never read these (datasets/README.md): test sets of the paper's tables, and
+# every Middlebury 2001-2006 scene (they overlap those test sets).
+EVALUATION_ONLY = ("01_Middlebury_Dataset", "ferstl2013_middlebury", "BSD68")
+MIDDLEBURY2014 = "middlebury2014_trainingQ"
+LU_RGBZ = os.path.join("lu2014_depth_enh", "02_RGBZ_Dataset")
+# Held out for validation. Motorcycle also ships with skimage: holding it out keeps
+# that copy out of training too.
+VAL_MIDDLEBURY2014 = ("Adirondack", "Motorcycle")
+VAL_LU_RGBZ = ("RGBZ_09",)
+VAL_NATURAL = ("kodim23", "kodim24", "mcmaster18")
+VAL_SCENE_SEEDS = range(1_000_000, 1_000_004)
+SKIMAGE_NATURAL = ("astronaut", "coffee", "chelsea", "rocket", "camera", "moon",
+                   "brick", "grass", "gravel")
+DEPTH_SCALES = (4, 8, 16)
+RESTORE_SIGMA = (0.04, 0.12)  # training range around the Table 2 protocol's 8%
+RESTORE_VAL_SIGMA = 0.08
+DENOISE_SIGMA = (0.0, 0.10)  # the Table 3 protocol's per-image range
+DENOISE_VAL_SIGMAS = (0.05, 0.10)
+
+
+def assert_allowed(path):
+    """Refuse any path inside an evaluation-only folder."""
+    parts = os.path.normpath(os.path.abspath(path)).split(os.sep)
+    for name in EVALUATION_ONLY:
+        assert name not in parts, f"{path}: {name} is EVALUATION ONLY, never train on it"
+
+
+def _read(path):
+    assert_allowed(path)
+    return np.asarray(Image.open(path))
+
+
+def luma(rgb):
+    """BT.601 luma of an RGB array on the unit scale (PIL's convert('L') weights)."""
+    return (rgb[..., :3] @ np.array([0.299, 0.587, 0.114])).astype(np.float32)
+
+
+def read_pfm(path):
+    """A greyscale PFM as float32 [h, w], rows top-to-bottom (PFM stores them bottom-up)."""
+    assert_allowed(path)
+    with open(path, "rb") as pfm:
+        if pfm.readline().strip() != b"Pf":
+            raise ValueError(f"{path}: not a greyscale PFM")
+        width, height = map(int, pfm.readline().split())
+        scale = float(pfm.readline())
+        dtype = "<f4" if scale < 0 else ">f4"
+        values = np.frombuffer(pfm.read(width * height * 4), dtype=dtype)
+    return values.reshape(height, width)[::-1].astype(np.float32)
+
+
+def normalise_depth(depth, valid):
+    """Depth scaled to [0, 1] over its valid pixels; invalid pixels take the nearest valid value.
+
+    The filled values only make the input plausible around holes; the loss and
+    the metrics ignore them through the mask.
+    """
+    _, nearest = ndimage.distance_transform_edt(~valid, return_indices=True)
+    filled = depth[tuple(nearest)]
+    low, high = filled.min(), filled.max()
+    return ((filled - low) / max(high - low, 1e-12)).astype(np.float32)
+
+
+def rgbd_item(name, rgb, depth, valid=None):
+    """One RGB-D image: guide (luma), target depth and valid mask, cropped to multiples of 16."""
+    valid = np.isfinite(depth) if valid is None else valid
+    guide = degrade.crop_to_multiple(luma(rgb), max(DEPTH_SCALES))
+    target = degrade.crop_to_multiple(normalise_depth(depth, valid), max(DEPTH_SCALES))
+    mask = degrade.crop_to_multiple(valid, max(DEPTH_SCALES)).astype(np.float32)
+    return {"name": name, "guide": guide, "target": target, "mask": mask}
+
+
+def middlebury2014(root, held_out):
+    """Middlebury 2014 trainingQ: im0.png + disp0GT.pfm (inf = unknown, masked)."""
+    folder = os.path.join(root, MIDDLEBURY2014)
+    items = []
+    for scene in sorted(os.listdir(folder)):
+        if not os.path.isdir(os.path.join(folder, scene)) or (scene in VAL_MIDDLEBURY2014) != held_out:
+            continue
+        rgb = _read(os.path.join(folder, scene, "im0.png")) / 255.0
+        disparity = read_pfm(os.path.join(folder, scene, "disp0GT.pfm"))
+        items.append(rgbd_item(f"mb2014/{scene}", rgb, disparity))
+    return items
+
+
+def lu_rgbz(root, held_out):
+    """Lu et al.'s 02_RGBZ_Dataset: clean colour + clean 8-bit depth."""
+    folder = os.path.join(root, LU_RGBZ)
+    items = []
+    for name in sorted(f for f in os.listdir(folder) if f.endswith("_clean_depth.png")):
+        scene = name[:-len("_clean_depth.png")]
+        if (scene in VAL_LU_RGBZ) != held_out:
+            continue
+        rgb = _read(os.path.join(folder, scene + "_clean_color.png")) / 255.0
+        depth = _read(os.path.join(folder, name)).astype(np.float32)
+        items.append(rgbd_item(f"lu/{scene}", rgb, depth, depth > 0))
+    return items
+
+
+def procedural(seeds):
+    """Procedural scenes (scenes.py) for the given seeds."""
+    return [rgbd_item(f"scene/{seed}", *scenes.scene(seed)) for seed in seeds]
+
+
+def natural(root, held_out):
+    """Natural images for denoising: Kodak24, McMaster, skimage's natural images.
+
+    Training uses the luma and each RGB channel as separate grey images (colour
+    images are denoised one channel at a time); validation uses the luma only.
+    """
+    sources = []
+    for folder, ext, prefix in (("Kodak24", ".png", ""), ("McMaster", ".tif", "mcmaster")):
+        for name in sorted(os.listdir(os.path.join(root, folder))):
+            if name.endswith(ext):
+                sources.append((prefix + name[:-len(ext)],
+                                lambda p=os.path.join(root, folder, name): _read(p)))
+    if not held_out:
+        import skimage.data
+        sources += [(name, getattr(skimage.data, name)) for name in SKIMAGE_NATURAL]
+    items = []
+    for name, load in sources:
+        if (name in VAL_NATURAL) != held_out:
+            continue
+        image = load() / 255.0
+        planes = [luma(image)] if image.ndim == 3 else [image.astype(np.float32)]
+        if image.ndim == 3 and not held_out:
+            planes += [image[..., c].astype(np.float32) for c in range(3)]
+        for plane in planes:
+            items.append({"name": name, "guide": plane, "target": plane,
+                          "mask": np.ones_like(plane)})
+    return items
+
+
+def add_upsampling_inputs(items):
+    """Precompute the depth-upsampling input of every item at every scale (whole image)."""
+    for item in items:
+        item["upsampled"] = {s: degrade.upsampling_input(item["target"], s) for s in DEPTH_SCALES}
+    return items
+
+
+def training_groups(task, root, scene_count):
+    """[(weight, items)]: groups of training images and the share of patches drawn from each."""
+    if task == "image_denoise":
+        return [(1.0, natural(root, held_out=False))]
+    real = middlebury2014(root, held_out=False) + lu_rgbz(root, held_out=False)
+    groups = [(0.5, procedural(range(scene_count))), (0.5, real)]
+    if task == "depth_sr":
+        for _, items in groups:
+            add_upsampling_inputs(items)
+    return groups
+
+
+class PatchSampler:
+    """Random training batches: image by group weight then by area, crop, flip / rotate, degrade."""
+
+    def __init__(self, task, groups, rng, patch=64):
+        self.task, self.groups, self.rng, self.patch = task, groups, rng, patch
+        self.group_p = np.array([w for w, _ in groups]) / sum(w for w, _ in groups)
+        self.item_p = [np.array([i["target"].size for i in items], dtype=np.float64)
+                       for _, items in groups]
+        self.item_p = [p / p.sum() for p in self.item_p]
+
+    def batch(self, size):
+        """Arrays [size, 1, patch, patch] input, guide, target, mask (float32); one scale per batch."""
+        scale = int(self.rng.choice(DEPTH_SCALES)) if self.task == "depth_sr" else None
+        out = np.empty((4, size, 1, self.patch, self.patch), dtype=np.float32)
+        for n in range(size):
+            g = self.rng.choice(len(self.groups), p=self.group_p)
+            items = self.groups[g][1]
+            item = items[self.rng.choice(len(items), p=self.item_p[g])]
+            h, w = item["target"].shape
+            y = self.rng.integers(0, h - self.patch + 1)
+            x = self.rng.integers(0, w - self.patch + 1)
+            window = (slice(y, y + self.patch), slice(x, x + self.patch))
+            target = item["target"][window]
+            if self.task == "depth_sr":
+                degraded = item["upsampled"][scale][window]
+            elif self.task == "depth_restore":
+                degraded = degrade.add_gaussian_noise(target, self.rng.uniform(*RESTORE_SIGMA), self.rng)
+            else:
+                degraded = degrade.add_gaussian_noise(target, self.rng.uniform(*DENOISE_SIGMA), self.rng)
+            guide = degraded if self.task == "image_denoise" else item["guide"][window]
+            stack = np.stack([degraded, guide, target, item["mask"][window]])
+            stack = np.rot90(stack, self.rng.integers(4), axes=(1, 2))
+            if self.rng.integers(2):
+                stack = stack[:, :, ::-1]
+            out[:, n, 0] = stack
+        return out[0], out[1], out[2], out[3]
+
+
+def validation_set(task, root):
+    """Fixed held-out (name, input, guide, target, mask) tuples from training-allowed data."""
+    rng = np.random.default_rng(12345)
+    cases = []
+    if task == "image_denoise":
+        for item in natural(root, held_out=True):
+            for sigma in DENOISE_VAL_SIGMAS:
+                noisy = degrade.add_gaussian_noise(item["target"], sigma, rng)
+                cases.append((f"{item['name']}@{sigma:g}", noisy, noisy, item["target"], item["mask"]))
+        return cases
+    items = (middlebury2014(root, held_out=True) + lu_rgbz(root, held_out=True)
+             + procedural(VAL_SCENE_SEEDS))
+    for item in items:
+        if task == "depth_sr":
+            for s in DEPTH_SCALES:
+                cases.append((f"{item['name']}@x{s}", degrade.upsampling_input(item["target"], s),
+                              item["guide"], item["target"], item["mask"]))
+        else:
+            noisy = degrade.add_gaussian_noise(item["target"], RESTORE_VAL_SIGMA, rng)
+            cases.append((item["name"], noisy, item["guide"], item["target"], item["mask"]))
+    return cases

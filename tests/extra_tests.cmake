@@ -21,3 +21,8 @@ if(TARGET test_cli)
     add_dependencies(test_cli svlrm_cli)
   endif()
 endif()
+
+# tests/test_trainer_bicubic.cpp writes and reads .npy files.
+if(TARGET test_trainer_bicubic)
+  target_link_libraries(test_trainer_bicubic PRIVATE svlrm_program_io)
+endif()

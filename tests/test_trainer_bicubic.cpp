@@ -1,0 +1,36 @@
+// The trainer's degradation (tools/train/degrade.py, numpy) and the library's
+// (svlrm::decimate + svlrm::resize_bicubic) must agree: models learn to invert the
+// degradation they were trained on, and meet the library's at inference.
+#include <svlrm/resample.hpp>
+
+#include "image_io.hpp"
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+
+TEST_CASE("the trainer's point decimation + bicubic upsampling equals the library's", "[resample][trainer]") {
+    const auto dir = std::filesystem::temp_directory_path() / "svlrm_trainer_bicubic";
+    std::filesystem::create_directories(dir);
+    const auto depth = svlrm_test::random_image(97, 61, 1, 5);
+    svlrm_io::write_npy(dir / "in.npy", depth.view());
+    for (int scale : {4, 8, 16}) {
+        const std::string cmd = std::string(SVLRM_PYTHON) + " " +
+                                (svlrm_test::source_dir() / "tools/train/check_bicubic.py").string() + " " +
+                                (dir / "in.npy").string() + " " + (dir / "out.npy").string() + " --decimate " +
+                                std::to_string(scale);
+        REQUIRE(std::system(cmd.c_str()) == 0);
+        const auto python = svlrm_io::read_npy(dir / "out.npy").pixels;
+
+        svlrm::image<float> low(97 / scale, 61 / scale), up(low.width() * scale, low.height() * scale);
+        svlrm::decimate(depth.view(), low.view(), scale);
+        svlrm::resize_bicubic(low.view(), up.view());
+        REQUIRE(python.width() == up.width());
+        REQUIRE(python.height() == up.height());
+        INFO("scale " << scale);
+        CHECK(svlrm_test::max_abs_diff(python.view(), up.view()) <= 1e-6);
+    }
+    std::filesystem::remove_all(dir);
+}

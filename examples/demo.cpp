@@ -9,6 +9,7 @@
 #endif
 
 #include "image_io.hpp"
+#include "visualize.hpp"
 #include "scene.hpp"
 
 #include <chrono>
@@ -21,6 +22,8 @@
 
 namespace fs = std::filesystem;
 using svlrm::image;
+using svlrm_io::error_map;
+using svlrm_io::normalized;
 
 namespace {
 
@@ -52,22 +55,6 @@ double time_ms(F&& f) {
 row measure(const std::string& name, const image<float>& result, const image<float>& truth, double ms) {
     return {name, 255.0 * svlrm::rmse(result.view(), truth.view()), svlrm::psnr(result.view(), truth.view()),
             svlrm::ssim(result.view(), truth.view()), ms};
-}
-
-// Maps v to [0, 1] by its own range, for looking at alpha and beta.
-image<float> normalized(const image<float>& v) {
-    float lo = v.data()[0], hi = v.data()[0];
-    for (long i = 0; i < v.width() * v.height(); ++i) lo = std::min(lo, v.data()[i]), hi = std::max(hi, v.data()[i]);
-    image<float> out(v.width(), v.height());
-    for (long i = 0; i < v.width() * v.height(); ++i) out.data()[i] = (v.data()[i] - lo) / std::max(hi - lo, 1e-6f);
-    return out;
-}
-
-// |a - b| * gain, clamped, for error maps.
-image<float> error_map(const image<float>& a, const image<float>& b, float gain = 8.0f) {
-    image<float> out(a.width(), a.height());
-    for (long i = 0; i < a.width() * a.height(); ++i) out.data()[i] = std::min(1.0f, gain * std::abs(a.data()[i] - b.data()[i]));
-    return out;
 }
 
 // Panels side by side, each halved by 2x2 averaging and shown as RGB.
@@ -131,10 +118,10 @@ int main(int argc, char** argv) try {
                                    filter.apply(guide.view(), bicubic.view(), svlrm_out.view(), alpha.view(), beta.view());
                                })));
         svlrm_io::write_png(out_dir / "x8_svlrm.png", svlrm_out.view());
-        svlrm_io::write_png(out_dir / "x8_svlrm_alpha.png", normalized(alpha).view());
+        const image<float> alpha_view = normalized(alpha);
+        svlrm_io::write_png(out_dir / "x8_svlrm_alpha.png", alpha_view.view());
         svlrm_io::write_png(out_dir / "x8_svlrm_beta.png", normalized(beta).view());
         svlrm_io::write_png(out_dir / "x8_svlrm_error.png", error_map(svlrm_out, depth).view());
-        const image<float> alpha_view = normalized(alpha);
         svlrm_io::write_png(out_dir / "x8_montage.png",
                             montage({&guide, &depth, &bicubic, &gf, &svlrm_out, &alpha_view}).view());
     }

@@ -2,31 +2,15 @@
 // public-style checkpoint (DataParallel "module." prefix, its own layer names) and a
 // scrambled one converted with --map, both compared with PyTorch in float64.
 #include <svlrm/backend/reference.hpp>
-#include <svlrm/detail/safetensors.hpp>
 #include <svlrm/joint_filter.hpp>
 
+#include "fixture_reader.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-
-namespace {
-
-std::vector<double> tensor(const svlrm::detail::safetensors_file& f, const std::string& name, long& w, long& h) {
-    const auto* t = f.find(name);
-    REQUIRE(t != nullptr);
-    REQUIRE(t->shape.size() == 2);
-    h = long(t->shape[0]);
-    w = long(t->shape[1]);
-    std::vector<double> v(t->elements());
-    for (std::size_t i = 0; i < v.size(); ++i) v[i] = svlrm::detail::read_element(*t, i);
-    return v;
-}
-
-}  // namespace
 
 TEST_CASE("a PyTorch checkpoint exported by tools/export.py runs in C++ with PyTorch's numbers", "[export][pytorch]") {
     const auto dir = std::filesystem::temp_directory_path() / "svlrm_export_roundtrip";
@@ -37,12 +21,10 @@ TEST_CASE("a PyTorch checkpoint exported by tools/export.py runs in C++ with PyT
 
     for (const std::string prefix : {"", "mapped_"}) {
         const svlrm::model m = svlrm::model::load(dir / (prefix + "model.safetensors"));
-        std::ifstream f(dir / (prefix + "case.safetensors"), std::ios::binary);
-        const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(f)), {});
-        const auto file = svlrm::detail::parse_safetensors(bytes.data(), bytes.size(), prefix + "case");
+        const auto c = svlrm_test::read_fixture_case(dir / (prefix + "case.safetensors"));
         long w = 0, h = 0;
-        const auto input = tensor(file, "input", w, h), guide = tensor(file, "guide", w, h);
-        const auto alpha = tensor(file, "alpha", w, h), beta = tensor(file, "beta", w, h), output = tensor(file, "output", w, h);
+        const auto input = c.plane("input", w, h), guide = c.plane("guide", w, h);
+        const auto alpha = c.plane("alpha", w, h), beta = c.plane("beta", w, h), output = c.plane("output", w, h);
         const std::vector<float> fin(input.begin(), input.end()), fg(guide.begin(), guide.end());
         svlrm::image<float> out(w, h), a(w, h), b(w, h);
         svlrm::joint_filter<svlrm::backend::reference>(m).apply(svlrm::image_view<const float>{fg.data(), w, h, 1, w},

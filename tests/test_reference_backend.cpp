@@ -4,6 +4,7 @@
 #include <svlrm/detail/safetensors.hpp>
 #include <svlrm/joint_filter.hpp>
 
+#include "fixture_reader.hpp"
 #include "model_builder.hpp"
 #include "reference/network_ref.hpp"
 #include "support.hpp"
@@ -11,7 +12,6 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
 
 namespace {
 
@@ -68,33 +68,6 @@ TEST_CASE("reference backend: band size does not change the result", "[reference
 
 // ---- PyTorch golden fixtures -------------------------------------------------------
 
-namespace {
-
-struct fixture_case {
-    std::vector<unsigned char> bytes;
-    svlrm::detail::safetensors_file file;
-    std::vector<double> get(const std::string& name, long& w, long& h) const {
-        const auto* t = file.find(name);
-        REQUIRE(t != nullptr);
-        REQUIRE(t->shape.size() == 2);
-        h = long(t->shape[0]);
-        w = long(t->shape[1]);
-        std::vector<double> v(t->elements());
-        for (std::size_t i = 0; i < v.size(); ++i) v[i] = svlrm::detail::read_element(*t, i);
-        return v;
-    }
-};
-
-fixture_case read_case(const std::filesystem::path& p) {
-    fixture_case c;
-    std::ifstream f(p, std::ios::binary);
-    c.bytes.assign(std::istreambuf_iterator<char>(f), {});
-    c.file = svlrm::detail::parse_safetensors(c.bytes.data(), c.bytes.size(), p.string());
-    return c;
-}
-
-}  // namespace
-
 TEST_CASE("reference backend matches PyTorch float64 fixtures (rel. L2 <= 1e-5)", "[reference][pytorch]") {
     const auto dir = svlrm_test::source_dir() / "tests" / "fixtures";
     int checked = 0;
@@ -106,15 +79,15 @@ TEST_CASE("reference backend matches PyTorch float64 fixtures (rel. L2 <= 1e-5)"
         const auto model_path = dir / (name.substr(0, name.size() - suffix.size()) + ".safetensors");
         const svlrm::model m = svlrm::model::load(model_path);
         const svlrm::joint_filter<svlrm::backend::reference> f(m);
-        const fixture_case c = read_case(entry.path());
+        const svlrm_test::fixture_case c = svlrm_test::read_fixture_case(entry.path());
         // A case file holds one or more cases: input, guide, alpha, beta, output with an optional _<k> suffix.
         for (const auto& t : c.file.tensors) {
             if (t.name.rfind("input", 0) != 0) continue;
             const std::string tag = t.name.substr(5);
             long w = 0, h = 0;
-            const auto input = c.get("input" + tag, w, h), guide = c.get("guide" + tag, w, h);
-            const auto alpha = c.get("alpha" + tag, w, h), beta = c.get("beta" + tag, w, h),
-                       output = c.get("output" + tag, w, h);
+            const auto input = c.plane("input" + tag, w, h), guide = c.plane("guide" + tag, w, h);
+            const auto alpha = c.plane("alpha" + tag, w, h), beta = c.plane("beta" + tag, w, h),
+                       output = c.plane("output" + tag, w, h);
             svlrm::detail::plane in(w, h), g(w, h);
             for (long i = 0; i < w * h; ++i) {
                 in.data[i] = float(input[i]);

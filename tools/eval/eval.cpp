@@ -15,6 +15,7 @@
 #endif
 
 #include "image_io.hpp"
+#include "visualize.hpp"
 #include "report.hpp"
 
 #include <chrono>
@@ -31,6 +32,8 @@
 
 namespace fs = std::filesystem;
 using svlrm::image;
+using svlrm_io::error_map;
+using svlrm_io::normalized;
 using svlrm_eval::fmt;
 using svlrm_eval::metrics;
 using svlrm_eval::table;
@@ -68,21 +71,6 @@ image<float> add_noise(const image<float>& clean, double sigma, unsigned seed) {
     for (long i = 0; i < clean.width() * clean.height() * clean.channels(); ++i)
         noisy.data()[i] = float(clean.data()[i] + n(rng));
     return noisy;
-}
-
-image<float> normalized(const image<float>& v) {
-    float lo = v.data()[0], hi = v.data()[0];
-    for (long i = 0; i < v.width() * v.height(); ++i) lo = std::min(lo, v.data()[i]), hi = std::max(hi, v.data()[i]);
-    image<float> out(v.width(), v.height());
-    for (long i = 0; i < v.width() * v.height(); ++i) out.data()[i] = (v.data()[i] - lo) / std::max(hi - lo, 1e-6f);
-    return out;
-}
-
-image<float> error_map(const image<float>& a, const image<float>& b, float gain = 8.0f) {
-    image<float> out(a.width(), a.height());
-    for (long i = 0; i < a.width() * a.height(); ++i)
-        out.data()[i] = std::min(1.0f, gain * std::abs(a.data()[i] - b.data()[i]));
-    return out;
 }
 
 // Figures are halved until they are at most 640 px wide, so that docs stay small.

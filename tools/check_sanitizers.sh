@@ -18,8 +18,13 @@ cmake -S . -B build-asan "${common[@]}" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 cmake --build build-asan -j"$jobs"
 # Python-only and packaging tests gain nothing from sanitizers.
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j"$jobs" -E "python_tools|consumer_project"
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" -E "python_tools|consumer_project|cudnn"
+# cuDNN 9.19 leaks inside its own engine libraries (cublasLtCreate during engine
+# finalization, and a dlopen'ed module): leak checking is off for the cuDNN tests only.
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" -R cudnn
 
 echo "== ThreadSanitizer: concurrency tests"
 cmake -S . -B build-tsan "${common[@]}" -DSVLRM_WITH_ONEDNN=OFF -DSVLRM_WITH_CUDNN=OFF -DSVLRM_BUILD_EXAMPLES=OFF \

@@ -4,10 +4,10 @@ set -euo pipefail
 if [ "$(id -u)" != 0 ]; then exec sudo "$0" "$@"; fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends \
-  g++ cmake make \
+apt-get install -y -qq \
+  g++ cmake make clang libclang-rt-14-dev \
   libeigen3-dev xtensor-dev catch2 libbenchmark-dev \
   libdnnl-dev ocl-icd-opencl-dev \
   libopencv-contrib-dev libopencv-dev \
   libpng-dev \
-  python3-torch python3-numpy python3-pil python3-skimage >/dev/null
+  python3-torch python3-numpy python3-pil python3-skimage python3-scipy python3-matplotlib >/dev/null

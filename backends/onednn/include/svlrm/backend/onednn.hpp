@@ -35,7 +35,10 @@ struct onednn_options {
     // Input sizes whose primitives stay cached (least recently used dropped first);
     // a tiled image has up to 4 tile sizes per channel.
     std::size_t cached_sizes = 8;
-    // false: oneDNN runs the last layer too (kept to measure the difference).
+    // false: oneDNN runs the last layer too (kept to measure the difference). Applies
+    // to the f32 modes only: with bf16 activations oneDNN's own last layer was measured
+    // faster (99 vs 120 ms a 640x480 frame, docs/benchmarks.md), because svlrm's f32
+    // kernel would first need a reorder of the bf16 activations.
     bool own_last_layer = true;
 };
 
@@ -143,7 +146,7 @@ private:
     struct state {
         state(const model& m, const options& o, precision effective)
             : model_(validated(m)), opts(o), requested(o.mode), mode(effective), engine(dnnl::engine::kind::cpu, 0),
-              builder(engine, model_, mode, o.own_last_layer) {
+              builder(engine, model_, mode, o.own_last_layer && mode != precision::bf16) {
             if (builder.uses_last_kernel())
                 last_kernel = std::make_unique<onednn_detail::last_layer_kernel>(model_.layers.back());
         }

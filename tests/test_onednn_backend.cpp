@@ -91,7 +91,8 @@ TEST_CASE("onednn: available precisions", "[onednn]") {
         const std::string text = b.describe(20, 10);
         INFO(text);
         CHECK(text.find(svlrm::backend::to_string(p)) != std::string::npos);
-        CHECK(text.find("svlrm last_layer_kernel") != std::string::npos);
+        // svlrm's own last-layer kernel in the f32 modes; oneDNN's in bf16 (measured faster there).
+        CHECK((text.find("svlrm last_layer_kernel") != std::string::npos) == (p != precision::bf16));
     }
 }
 

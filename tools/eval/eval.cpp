@@ -313,6 +313,20 @@ int main(int argc, char** argv) try {
     md += depth_upsampling(s);
     md += denoising(s);
     const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60.0;
+    // Figures written above, relative to docs/ (where results.md lives by default).
+    const std::string fig = fs::relative(s.figures, s.out.parent_path().empty() ? fs::path(".") : s.out.parent_path()).string();
+    md += "## Figures\n\nOne example per protocol (Table 2: scene 5; Ferstl: art at x8 on the noisy input; BSD68: "
+          "image 3): guide or clean image, truth, degraded input, baselines, SVLRM, its alpha "
+          "and beta maps (each normalised to its own range), and error maps (|result - truth| x 8).\n\n";
+    for (const auto* set : {"t2", "ferstl_x8", "bsd68"}) {
+        md += std::string("**") + set + "**\n\n";
+        std::vector<std::string> names;
+        for (const auto& e : fs::directory_iterator(s.figures))
+            if (e.path().stem().string().rfind(set, 0) == 0) names.push_back(e.path().filename().string());
+        std::sort(names.begin(), names.end());
+        for (const auto& n : names) md += "![" + n + "](" + fig + "/" + n + ") ";
+        md += "\n\n";
+    }
     md += "Evaluation wall time: " + fmt("%.1f", minutes) + " min.\n";
     std::ofstream(s.out) << md;
     std::printf("%s", md.c_str());

@@ -10,6 +10,7 @@
 #include <svlrm/joint_filter.hpp>
 
 #include "model_builder.hpp"
+#include "backend_parity.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -56,20 +57,12 @@ svlrm::backend::onednn_options with(precision p) {
     return o;
 }
 
-struct result {
-    image<float> f, alpha, beta;
-};
+using result = svlrm_test::filter_result;
+using svlrm_test::rel;
 
 template <class Filter>
 result run(const Filter& filter, const image<float>& guide, const image<float>& input) {
-    const long w = input.width(), h = input.height();
-    result r{image<float>(w, h), image<float>(w, h), image<float>(w, h)};
-    filter.apply(guide.view(), input.view(), r.f.view(), r.alpha.view(), r.beta.view());
-    return r;
-}
-
-double rel(const image<float>& a, const image<float>& b) {
-    return svlrm_test::rel_l2(a.data(), b.data(), std::size_t(a.width() * a.height() * a.channels()));
+    return svlrm_test::run_filter(filter, guide, input);
 }
 
 void check_close(const result& got, const result& expected, precision p) {

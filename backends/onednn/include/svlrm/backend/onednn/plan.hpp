@@ -18,8 +18,8 @@
 
 namespace svlrm::backend {
 
-// exact: f32, direct convolution. fast: f32, Winograd (oneDNN picks its variant) for the layers
-// oneDNN supports it for (3x3, channels a multiple of 16), direct for the others.
+// exact: f32, direct convolution. fast: f32, Winograd (F(4x4,3x3) where oneDNN has it) for the
+// 64-channel layers, direct for the first layer and where oneDNN has no Winograd kernel.
 // bf16: bf16 weights and activations with f32 accumulation (first layer, last
 // layer and the activations entering the last layer stay f32).
 enum class precision { exact, fast, bf16 };
@@ -65,12 +65,13 @@ inline bool is_relu_layer(const model& m, std::size_t i) { return i + 1 < m.laye
 inline dnnl::convolution_forward::primitive_desc conv_pd(const dnnl::engine& eng, const conv_layer& l,
                                                          std::ptrdiff_t w, std::ptrdiff_t h, dnnl::algorithm alg,
                                                          dt src_dt, dt wei_dt, dt dst_dt, bool activate,
-                                                         float slope) {
+                                                         float slope, const char* prefer = nullptr,
+                                                         const memory::desc* dst_layout = nullptr) {
     const memory::dim r = l.kernel / 2;
     const memory::desc src({1, l.in_channels, h, w}, src_dt, tag::any);
     const memory::desc wei({l.out_channels, l.in_channels, l.kernel, l.kernel}, wei_dt, tag::any);
     const memory::desc bias({l.out_channels}, dt::f32, tag::x);
-    const memory::desc dst({1, l.out_channels, h, w}, dst_dt, tag::any);
+    const memory::desc dst = dst_layout ? *dst_layout : memory::desc({1, l.out_channels, h, w}, dst_dt, tag::any);
     const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, alg, src, wei, bias, dst, {1, 1},
                                             {r, r}, {r, r});
     dnnl::primitive_attr attr;
@@ -81,7 +82,15 @@ inline dnnl::convolution_forward::primitive_desc conv_pd(const dnnl::engine& eng
         po.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, slope, 0.0f);
         attr.set_post_ops(po);
     }
-    return dnnl::convolution_forward::primitive_desc(d, attr, eng);
+    dnnl::convolution_forward::primitive_desc pd(d, attr, eng);
+    // next_impl() must run here: the iterator reads the descriptor and attributes above.
+    if (prefer) {
+        do {
+            if (std::strstr(pd.impl_info_str(), prefer)) return pd;
+        } while (pd.next_impl());
+        pd = dnnl::convolution_forward::primitive_desc(d, attr, eng);  // not offered: oneDNN's first choice
+    }
+    return pd;
 }
 
 inline bool is_reference_impl(const char* impl) { return std::strncmp(impl, "ref", 3) == 0; }
@@ -128,6 +137,11 @@ public:
             current = to;
             buffer = p.steps.back().dst_buffer;
         };
+        struct layer_choice {
+            dnnl::convolution_forward::primitive_desc pd;
+            dt src_dt, wei_dt, dst_dt;
+        };
+        std::vector<layer_choice> chosen;
         for (std::size_t i = 0; i < n_dnnl; ++i) {
             const conv_layer& l = m_.layers[i];
             const bool first = i == 0, last_dnnl = i + 1 == n_dnnl;
@@ -146,6 +160,26 @@ public:
                 dst_dt = src_dt;
                 pd = layer_pd(l, w, h, src_dt, wei_dt, dst_dt, is_relu_layer(m_, i), slope);
             }
+            chosen.push_back({pd, src_dt, wei_dt, dst_dt});
+        }
+        // Where a layer writes another layout than the next one reads (fast mode: direct layer 0,
+        // then Winograd), ask a direct kernel for the next one's layout: that saves a reorder of a
+        // whole activation (12 ms at 640x480), and the direct kernel that can write it is faster too.
+        for (std::size_t i = 0; i + 1 < chosen.size(); ++i) {
+            const memory::desc next_src = chosen[i + 1].pd.src_desc();
+            if (chosen[i].pd.dst_desc() == next_src || next_src.data_type() != chosen[i].dst_dt) continue;
+            try {
+                auto pd = conv_pd(eng_, m_.layers[i], w, h, dnnl::algorithm::convolution_direct, chosen[i].src_dt,
+                                  chosen[i].wei_dt, chosen[i].dst_dt, is_relu_layer(m_, i), slope, nullptr,
+                                  &next_src);
+                if (!is_reference_impl(pd.impl_info_str())) chosen[i].pd = pd;
+            } catch (const dnnl::error& e) {
+                if (e.status != dnnl_unimplemented) throw;
+            }
+        }
+        for (std::size_t i = 0; i < n_dnnl; ++i) {
+            const conv_layer& l = m_.layers[i];
+            const auto& [pd, src_dt, wei_dt, dst_dt] = chosen[i];
             if (pd.src_desc() != current) add_reorder(pd.src_desc(), "layer input layout");
             step st;
             st.src = pd.src_desc();
@@ -193,10 +227,16 @@ private:
     dnnl::convolution_forward::primitive_desc layer_pd(const conv_layer& l, std::ptrdiff_t w, std::ptrdiff_t h,
                                                        dt src_dt, dt wei_dt, dt dst_dt, bool activate,
                                                        float slope) const {
-        if (mode_ == precision::fast) {
+        // A first layer with 2 input channels has too little work for Winograd to pay for its
+        // transforms: direct convolution measured 2.5 ms against 15 ms (2x3) and 37 ms (4x3).
+        if (mode_ == precision::fast && l.in_channels >= 16) {
             try {
+                // oneDNN 2.6 lists its F(2x2,3x3) kernel before F(4x4,3x3) and picks it at 640x480;
+                // F(4x4,3x3) does 1.8x fewer multiplies and measured 20% faster per 64->64 layer
+                // (docs/benchmarks.md). Chosen by name, not by timing, so that a plan is the same
+                // in every run (bit-identical results).
                 return conv_pd(eng_, l, w, h, dnnl::algorithm::convolution_winograd, src_dt, wei_dt, dst_dt,
-                               activate, slope);
+                               activate, slope, "wino_4x3");
             } catch (const dnnl::error& e) {
                 if (e.status != dnnl_unimplemented) throw;  // Winograd does not cover this layer: direct
             }

@@ -62,10 +62,17 @@ struct plan {
 
 inline bool is_relu_layer(const model& m, std::size_t i) { return i + 1 < m.layers.size(); }
 
+// An implementation to take over oneDNN's first choice, if oneDNN offers it within a
+// scratchpad budget.
+struct impl_preference {
+    const char* name;
+    std::size_t max_scratchpad_bytes;
+};
+
 inline dnnl::convolution_forward::primitive_desc conv_pd(const dnnl::engine& eng, const conv_layer& l,
                                                          std::ptrdiff_t w, std::ptrdiff_t h, dnnl::algorithm alg,
                                                          dt src_dt, dt wei_dt, dt dst_dt, bool activate,
-                                                         float slope, const char* prefer = nullptr,
+                                                         float slope, const impl_preference* prefer = nullptr,
                                                          const memory::desc* dst_layout = nullptr) {
     const memory::dim r = l.kernel / 2;
     const memory::desc src({1, l.in_channels, h, w}, src_dt, tag::any);
@@ -86,7 +93,9 @@ inline dnnl::convolution_forward::primitive_desc conv_pd(const dnnl::engine& eng
     // next_impl() must run here: the iterator reads the descriptor and attributes above.
     if (prefer) {
         do {
-            if (std::strstr(pd.impl_info_str(), prefer)) return pd;
+            if (std::strstr(pd.impl_info_str(), prefer->name) &&
+                pd.scratchpad_desc().get_size() <= prefer->max_scratchpad_bytes)
+                return pd;
         } while (pd.next_impl());
         pd = dnnl::convolution_forward::primitive_desc(d, attr, eng);  // not offered: oneDNN's first choice
     }
@@ -167,7 +176,9 @@ public:
         // whole activation (12 ms at 640x480), and the direct kernel that can write it is faster too.
         for (std::size_t i = 0; i + 1 < chosen.size(); ++i) {
             const memory::desc next_src = chosen[i + 1].pd.src_desc();
-            if (chosen[i].pd.dst_desc() == next_src || next_src.data_type() != chosen[i].dst_dt) continue;
+            if (chosen[i].pd.dst_desc() == next_src || next_src.data_type() != chosen[i].dst_dt ||
+                std::strstr(chosen[i].pd.impl_info_str(), "wino"))  // never trade Winograd for direct
+                continue;
             try {
                 auto pd = conv_pd(eng_, m_.layers[i], w, h, dnnl::algorithm::convolution_direct, chosen[i].src_dt,
                                   chosen[i].wei_dt, chosen[i].dst_dt, is_relu_layer(m_, i), slope, nullptr,
@@ -229,14 +240,19 @@ private:
                                                        float slope) const {
         // A first layer with 2 input channels has too little work for Winograd to pay for its
         // transforms: direct convolution measured 2.5 ms against 15 ms (2x3) and 37 ms (4x3).
-        if (mode_ == precision::fast && l.in_channels >= 16) {
+        // A 64->2 last layer (when oneDNN runs it) pads its outputs to 16 channels, and its
+        // Winograd scratchpad was 193 MB at 640x480: direct too.
+        if (mode_ == precision::fast && l.in_channels >= 16 && l.out_channels >= 16) {
             try {
                 // oneDNN 2.6 lists its F(2x2,3x3) kernel before F(4x4,3x3) and picks it at 640x480;
-                // F(4x4,3x3) does 1.8x fewer multiplies and measured 20% faster per 64->64 layer
-                // (docs/benchmarks.md). Chosen by name, not by timing, so that a plan is the same
-                // in every run (bit-identical results).
+                // F(4x4,3x3) does 1.8x fewer multiplies and measured 30% faster per 64->64 layer there
+                // (docs/benchmarks.md). But for some sizes (524x536: 315 MB) its schedule transforms
+                // the whole image into the scratchpad and is slower: take it only while its
+                // scratchpad stays within one activation buffer. Chosen by name and size, not by
+                // timing, so that a plan is the same in every run (bit-identical results).
+                const impl_preference f4x4{"wino_4x3", std::size_t(l.out_channels) * w * h * sizeof(float)};
                 return conv_pd(eng_, l, w, h, dnnl::algorithm::convolution_winograd, src_dt, wei_dt, dst_dt,
-                               activate, slope, "wino_4x3");
+                               activate, slope, &f4x4);
             } catch (const dnnl::error& e) {
                 if (e.status != dnnl_unimplemented) throw;  // Winograd does not cover this layer: direct
             }

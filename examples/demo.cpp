@@ -4,10 +4,7 @@
 // a metrics table.
 //   demo [output folder (default demo_out)]
 #include <svlrm/svlrm.hpp>
-#ifdef SVLRM_HAVE_ONEDNN
-#include <svlrm/backend/onednn.hpp>
-#endif
-
+#include "default_backend.hpp"
 #include "image_io.hpp"
 #include "visualize.hpp"
 #include "scene.hpp"
@@ -27,11 +24,7 @@ using svlrm_io::normalized;
 
 namespace {
 
-#ifdef SVLRM_HAVE_ONEDNN
-using network_backend = svlrm::backend::onednn;
-#else
-using network_backend = svlrm::backend::reference;
-#endif
+using network_backend = svlrm_io::default_backend;
 
 struct row {
     std::string method;

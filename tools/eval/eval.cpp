@@ -10,10 +10,7 @@
 //   BSD68    68 gray images + N(0, sigma^2), sigma uniform in [0, 10%] of 255 per image (seed 68);
 //            PSNR / SSIM for noisy, GF (self-guided), Eq. 12, SVLRM image_denoise.
 #include <svlrm/svlrm.hpp>
-#ifdef SVLRM_HAVE_ONEDNN
-#include <svlrm/backend/onednn.hpp>
-#endif
-
+#include "default_backend.hpp"
 #include "image_io.hpp"
 #include "visualize.hpp"
 #include "report.hpp"
@@ -40,11 +37,7 @@ using svlrm_eval::table;
 
 namespace {
 
-#ifdef SVLRM_HAVE_ONEDNN
-using network_backend = svlrm::backend::onednn;
-#else
-using network_backend = svlrm::backend::reference;
-#endif
+using network_backend = svlrm_io::default_backend;
 using network = svlrm::joint_filter<network_backend>;
 
 struct settings {

@@ -11,6 +11,8 @@
 #include <svlrm/backend/cudnn.hpp>
 #include <svlrm/joint_filter.hpp>
 
+#include "model_builder.hpp"  // the paper-shaped random model the tests use
+
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -20,25 +22,6 @@
 namespace {
 
 using svlrm::backend::cudnn_precision;
-
-// The paper's network (12 layers 3x3, 64 wide), Kaiming-normal weights.
-svlrm::model paper_model() {
-    svlrm::model m;
-    std::mt19937 rng(2019);
-    for (int i = 0; i < 12; ++i) {
-        svlrm::conv_layer l;
-        l.in_channels = i == 0 ? 2 : 64;
-        l.out_channels = i == 11 ? 2 : 64;
-        l.kernel = 3;
-        std::normal_distribution<float> n(0.0f, std::sqrt(2.0f / float(l.in_channels * 9)));
-        l.weight.resize(std::size_t(l.out_channels * l.in_channels * 9));
-        for (float& v : l.weight) v = n(rng);
-        l.bias.assign(std::size_t(l.out_channels), 0.01f);
-        m.layers.push_back(std::move(l));
-    }
-    m.validate();
-    return m;
-}
 
 std::vector<float> random_plane(std::size_t n, unsigned seed) {
     std::mt19937 rng(seed);
@@ -83,7 +66,7 @@ void bench_device(benchmark::State& state, cudnn_precision mode) {
     if (skip_without_gpu(state)) return;
     const long w = long(state.range(0)), h = long(state.range(1));
     const std::size_t n = std::size_t(w * h), bytes = n * sizeof(float);
-    const svlrm::model m = paper_model();
+    const svlrm::model m = svlrm_test::paper_model(2019);
     svlrm::backend::cudnn_options o;
     o.precision = mode;
     try {
@@ -113,7 +96,7 @@ void bench_device(benchmark::State& state, cudnn_precision mode) {
 void bench_host(benchmark::State& state, cudnn_precision mode) {
     if (skip_without_gpu(state)) return;
     const long w = long(state.range(0)), h = long(state.range(1));
-    const svlrm::model m = paper_model();
+    const svlrm::model m = svlrm_test::paper_model(2019);
     svlrm::backend::cudnn_options o;
     o.precision = mode;
     try {

@@ -14,6 +14,8 @@
 #include <svlrm/backend/reference.hpp>
 #include <svlrm/joint_filter.hpp>
 
+#include "model_builder.hpp"  // the paper-shaped random model the tests use
+
 #include <immintrin.h>
 #include <sys/resource.h>
 
@@ -29,26 +31,6 @@
 namespace {
 
 using svlrm::backend::precision;
-
-// The paper's network (12 layers 3x3, 64 wide), Kaiming-normal weights.
-svlrm::model paper_model() {
-    svlrm::model m;
-    std::mt19937 rng(2019);
-    for (int i = 0; i < 12; ++i) {
-        svlrm::conv_layer l;
-        l.in_channels = i == 0 ? 2 : 64;
-        l.out_channels = i == 11 ? 2 : 64;
-        l.kernel = 3;
-        std::normal_distribution<float> nd(0.0f, std::sqrt(2.0f / float(l.in_channels * 9)));
-        l.weight.resize(std::size_t(l.out_channels) * l.in_channels * 9);
-        for (auto& w : l.weight) w = nd(rng);
-        std::uniform_real_distribution<float> ub(-0.1f, 0.1f);
-        l.bias.resize(l.out_channels);
-        for (auto& b : l.bias) b = ub(rng);
-        m.layers.push_back(std::move(l));
-    }
-    return m;
-}
 
 // Two planes on [0, 1): the network's (input, guide).
 std::vector<float> network_input(long w, long h) {
@@ -148,7 +130,7 @@ double peak_gflops(int threads) {
 
 int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 1, argv + argc);
-    const svlrm::model m = paper_model();
+    const svlrm::model m = svlrm_test::paper_model(2019);
     if (args.size() == 2 && args[0] == "--write-case") {
         for (std::size_t i = 0; i < m.layers.size(); ++i) {
             write_raw(args[1] + "/layer" + std::to_string(i) + ".weight", m.layers[i].weight.data(), m.layers[i].weight.size());

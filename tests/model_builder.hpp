@@ -112,4 +112,13 @@ inline svlrm::model random_model(const std::vector<int>& channels, int kernel, s
     return m;
 }
 
+// The paper's network: 12 layers of 3x3, 64 wide, (input, guide) in, (alpha, beta) out.
+// Seed 2019 is the benchmarks' model (docs/benchmarks.md).
+inline svlrm::model paper_model(unsigned seed, svlrm::activation act = svlrm::activation::relu) {
+    std::vector<int> channels{2};
+    for (int i = 0; i < 11; ++i) channels.push_back(64);
+    channels.push_back(2);
+    return random_model(channels, 3, act, seed);
+}
+
 }  // namespace svlrm_test

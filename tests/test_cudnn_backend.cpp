@@ -29,12 +29,7 @@ namespace {
 constexpr cudnn_precision all_modes[] = {cudnn_precision::fp32, cudnn_precision::tf32, cudnn_precision::fp16,
                                          cudnn_precision::bf16};
 
-svlrm::model paper_model(svlrm::activation act = svlrm::activation::relu) {
-    std::vector<int> channels{2};
-    for (int i = 0; i < 11; ++i) channels.push_back(64);
-    channels.push_back(2);
-    return svlrm_test::random_model(channels, 3, act, 7);
-}
+svlrm::model paper_model(svlrm::activation act = svlrm::activation::relu) { return svlrm_test::paper_model(7, act); }
 
 double tolerance(cudnn_precision p) {
     switch (p) {

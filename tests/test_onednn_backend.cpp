@@ -37,13 +37,7 @@ double tolerance(precision p) {
     return 0;
 }
 
-// The paper's network: 12 layers 3x3, 64 channels wide.
-svlrm::model paper_model(svlrm::activation act = svlrm::activation::relu) {
-    std::vector<int> channels{2};
-    for (int i = 0; i < 11; ++i) channels.push_back(64);
-    channels.push_back(2);
-    return svlrm_test::random_model(channels, 3, act, 7);
-}
+svlrm::model paper_model(svlrm::activation act = svlrm::activation::relu) { return svlrm_test::paper_model(7, act); }
 
 // A small network with the same structure (hidden widths a multiple of 16, so every
 // oneDNN path, including Winograd and the last-layer kernel, is exercised).

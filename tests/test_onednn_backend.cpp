@@ -83,6 +83,20 @@ TEST_CASE("onednn: available precisions", "[onednn]") {
     }
 }
 
+TEST_CASE("onednn: fast mode keeps Winograd for leaky ReLU", "[onednn]") {
+    if (!svlrm::backend::is_available(precision::fast)) {
+        WARN("no Winograd on this CPU: skipped");
+        return;
+    }
+    // oneDNN's Winograd kernels cannot fuse leaky ReLU; the plan runs it as a separate step
+    // instead of falling back to direct convolution (the parity test below checks the values).
+    const std::string text = svlrm::backend::onednn(small_model(svlrm::activation::leaky_relu), with(precision::fast))
+                                 .describe(67, 45);
+    INFO(text);
+    CHECK(text.find("wino") != std::string::npos);
+    CHECK(text.find("activation (leaky ReLU, in place)") != std::string::npos);
+}
+
 TEST_CASE("onednn: every mode matches the reference, both activations, odd sizes", "[onednn]") {
     for (auto act : {svlrm::activation::relu, svlrm::activation::leaky_relu}) {
         const svlrm::model m = small_model(act);

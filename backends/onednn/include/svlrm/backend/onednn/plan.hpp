@@ -149,6 +149,7 @@ public:
         struct layer_choice {
             dnnl::convolution_forward::primitive_desc pd;
             dt src_dt, wei_dt, dst_dt;
+            bool separate_activation;  // the kernel has no fused post-op: an in-place step follows
         };
         std::vector<layer_choice> chosen;
         for (std::size_t i = 0; i < n_dnnl; ++i) {
@@ -161,15 +162,16 @@ public:
                 dst_dt = last_dnnl ? dt::f32 : dt::bf16;
             }
             dnnl::convolution_forward::primitive_desc pd;
+            bool separate_activation = false;
             try {
-                pd = layer_pd(l, w, h, src_dt, wei_dt, dst_dt, is_relu_layer(m_, i), slope);
+                pd = layer_pd(l, w, h, src_dt, wei_dt, dst_dt, is_relu_layer(m_, i), slope, &separate_activation);
             } catch (const dnnl::error& e) {
                 // No f32 -> bf16 kernel for the first layer: write f32, a reorder converts.
                 if (e.status != dnnl_unimplemented || src_dt == dst_dt) throw;
                 dst_dt = src_dt;
-                pd = layer_pd(l, w, h, src_dt, wei_dt, dst_dt, is_relu_layer(m_, i), slope);
+                pd = layer_pd(l, w, h, src_dt, wei_dt, dst_dt, is_relu_layer(m_, i), slope, &separate_activation);
             }
-            chosen.push_back({pd, src_dt, wei_dt, dst_dt});
+            chosen.push_back({pd, src_dt, wei_dt, dst_dt, separate_activation});
         }
         // Where a layer writes another layout than the next one reads (fast mode: direct layer 0,
         // then Winograd), ask a direct kernel for the next one's layout: that saves a reorder of a
@@ -190,7 +192,7 @@ public:
         }
         for (std::size_t i = 0; i < n_dnnl; ++i) {
             const conv_layer& l = m_.layers[i];
-            const auto& [pd, src_dt, wei_dt, dst_dt] = chosen[i];
+            const auto& [pd, src_dt, wei_dt, dst_dt, separate_activation] = chosen[i];
             if (pd.src_desc() != current) add_reorder(pd.src_desc(), "layer input layout");
             step st;
             st.src = pd.src_desc();
@@ -211,6 +213,17 @@ public:
             p.steps.push_back(std::move(st));
             current = pd.dst_desc();
             buffer = p.steps.back().dst_buffer;
+            if (separate_activation) {
+                step act;  // executed with FROM/TO, which are oneDNN's SRC/DST argument ids
+                act.src = act.dst = current;
+                act.src_buffer = act.dst_buffer = buffer;
+                const dnnl::eltwise_forward::primitive_desc epd(
+                    {dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_relu, current, slope}, eng_);
+                act.primitive = dnnl::eltwise_forward(epd);
+                act.what = std::string("activation (leaky ReLU, in place): ") + epd.impl_info_str();
+                p.description.push_back(act.what);
+                p.steps.push_back(std::move(act));
+            }
         }
         if (own_last_) {
             const std::ptrdiff_t c = m_.layers.back().in_channels;
@@ -235,26 +248,36 @@ private:
     precision mode_;
     bool own_last_;
 
+    // separate_activation: set when the returned kernel leaves the activation out (the caller
+    // adds an in-place step).
     dnnl::convolution_forward::primitive_desc layer_pd(const conv_layer& l, std::ptrdiff_t w, std::ptrdiff_t h,
                                                        dt src_dt, dt wei_dt, dt dst_dt, bool activate,
-                                                       float slope) const {
+                                                       float slope, bool* separate_activation) const {
+        *separate_activation = false;
         // A first layer with 2 input channels has too little work for Winograd to pay for its
         // transforms: direct convolution measured 2.5 ms against 15 ms (2x3) and 37 ms (4x3).
         // A 64->2 last layer (when oneDNN runs it) pads its outputs to 16 channels, and its
         // Winograd scratchpad was 193 MB at 640x480: direct too.
         if (mode_ == precision::fast && l.in_channels >= 16 && l.out_channels >= 16) {
-            try {
-                // oneDNN 2.6 lists its F(2x2,3x3) kernel before F(4x4,3x3) and picks it at 640x480;
-                // F(4x4,3x3) does 1.8x fewer multiplies and measured 30% faster per 64->64 layer there
-                // (docs/benchmarks.md). But for some sizes (524x536: 315 MB) its schedule transforms
-                // the whole image into the scratchpad and is slower: take it only while its
-                // scratchpad stays within one activation buffer. Chosen by name and size, not by
-                // timing, so that a plan is the same in every run (bit-identical results).
-                const impl_preference f4x4{"wino_4x3", std::size_t(l.out_channels) * w * h * sizeof(float)};
-                return conv_pd(eng_, l, w, h, dnnl::algorithm::convolution_winograd, src_dt, wei_dt, dst_dt,
-                               activate, slope, &f4x4);
-            } catch (const dnnl::error& e) {
-                if (e.status != dnnl_unimplemented) throw;  // Winograd does not cover this layer: direct
+            // oneDNN 2.6 lists its F(2x2,3x3) kernel before F(4x4,3x3) and picks it at 640x480;
+            // F(4x4,3x3) does 1.8x fewer multiplies and measured 30% faster per 64->64 layer there
+            // (docs/benchmarks.md). But for some sizes (524x536: 315 MB) its schedule transforms
+            // the whole image into the scratchpad and is slower: take it only while its
+            // scratchpad stays within one activation buffer. Chosen by name and size, not by
+            // timing, so that a plan is the same in every run (bit-identical results).
+            const impl_preference f4x4{"wino_4x3", std::size_t(l.out_channels) * w * h * sizeof(float)};
+            // oneDNN's Winograd kernels fuse ReLU but not leaky ReLU: then the activation runs
+            // as its own in-place step, which still leaves the layer far faster than direct.
+            for (const bool fused : {true, false}) {
+                if (!fused && !(activate && slope != 0.0f)) break;
+                try {
+                    auto pd = conv_pd(eng_, l, w, h, dnnl::algorithm::convolution_winograd, src_dt, wei_dt, dst_dt,
+                                      activate && fused, slope, &f4x4);
+                    *separate_activation = activate && !fused;
+                    return pd;
+                } catch (const dnnl::error& e) {
+                    if (e.status != dnnl_unimplemented) throw;  // no Winograd for this layer: direct
+                }
             }
         }
         return conv_pd(eng_, l, w, h, dnnl::algorithm::convolution_direct, src_dt, wei_dt, dst_dt, activate, slope);

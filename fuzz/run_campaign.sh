@@ -2,7 +2,9 @@
 # A long fuzzing campaign: every libFuzzer target in turn, SECONDS each (default 1800).
 #   fuzz/run_campaign.sh [seconds] [targets...]
 # Grown corpora and any crashing input go to fuzz-campaign/<target>/ (git-ignored); a
-# crash found here belongs in fuzz/corpus/<target>/regression_<what>.<ext> once fixed.
+# crash found here belongs in fuzz/corpus/<target>/regression_<what>.<ext> once fixed, and
+# what a campaign grew goes into the committed seeds with
+#   build-fuzz/fuzz/fuzz_<target> -merge=1 fuzz/corpus/<target> fuzz-campaign/<target>/corpus
 # The summary (executions, coverage, time per target) is what docs/reliability.md quotes.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -260,7 +260,7 @@ private:
         // Winograd scratchpad was 193 MB at 640x480: direct too.
         if (mode_ == precision::fast && l.in_channels >= 16 && l.out_channels >= 16) {
             // oneDNN 2.6 lists its F(2x2,3x3) kernel before F(4x4,3x3) and picks it at 640x480;
-            // F(4x4,3x3) does 1.8x fewer multiplies and measured 30% faster per 64->64 layer there
+            // F(4x4,3x3) does 1.8x fewer multiplies and took 28% less time per 64->64 layer there
             // (docs/benchmarks.md). But for some sizes (524x536: 315 MB) its schedule transforms
             // the whole image into the scratchpad and is slower: take it only while its
             // scratchpad stays within one activation buffer. Chosen by name and size, not by

@@ -55,11 +55,7 @@ svlrm::backend::cudnn_options with(cudnn_precision p) {
 
 using result = svlrm_test::filter_result;
 using svlrm_test::rel;
-
-template <class Filter>
-result run(const Filter& filter, const image<float>& guide, const image<float>& input) {
-    return svlrm_test::run_filter(filter, guide, input);
-}
+using svlrm_test::run_filter;
 
 }  // namespace
 
@@ -206,7 +202,7 @@ TEST_CASE("cudnn: joint_filter<cudnn> matches the reference in every mode", "[cu
     const svlrm::joint_filter<svlrm::backend::reference> ref(m);
     for (const auto& [w, h] : {std::pair{1, 1}, {13, 7}, {641, 479}}) {
         const image<float> guide = svlrm_test::random_image(w, h, 1, 11), input = svlrm_test::random_image(w, h, 1, 12);
-        const result expected = run(ref, guide, input);
+        const result expected = run_filter(ref, guide, input);
         for (const cudnn_precision p : all_modes) {
             INFO(svlrm::backend::to_string(p) << " " << w << "x" << h);
             std::optional<svlrm::joint_filter<svlrm::backend::cudnn>> f;
@@ -216,7 +212,7 @@ TEST_CASE("cudnn: joint_filter<cudnn> matches the reference in every mode", "[cu
                 WARN(e.what());
                 continue;
             }
-            const result got = run(*f, guide, input);
+            const result got = run_filter(*f, guide, input);
             CHECK(rel(got.f, expected.f) <= tolerance(p));
             CHECK(rel(got.alpha, expected.alpha) <= tolerance(p));
             CHECK(rel(got.beta, expected.beta) <= tolerance(p));
@@ -232,11 +228,11 @@ TEST_CASE("cudnn: a real image, RGB guide, tiled, from several threads", "[cudnn
     const svlrm::model m = paper_model();
     svlrm::filter_options tiled;
     tiled.tile_size = 128;
-    const result expected = run(svlrm::joint_filter<svlrm::backend::reference>(m), guide, input);
+    const result expected = run_filter(svlrm::joint_filter<svlrm::backend::reference>(m), guide, input);
     const svlrm::joint_filter<svlrm::backend::cudnn> f(m, {}, tiled);
     result got[2];
-    std::thread t([&] { got[1] = run(f, guide, input); });
-    got[0] = run(f, guide, input);
+    std::thread t([&] { got[1] = run_filter(f, guide, input); });
+    got[0] = run_filter(f, guide, input);
     t.join();
     for (const result& r : got) {
         CHECK(rel(r.f, expected.f) <= tolerance(cudnn_precision::fp32));
@@ -251,7 +247,7 @@ TEST_CASE("cudnn: run_device composes F on the device", "[cudnn][gpu]") {
     m.guide_scale = 0.5f;
     const long w = 97, h = 61;
     const image<float> guide = svlrm_test::random_image(w, h, 1, 21), input = svlrm_test::random_image(w, h, 1, 22);
-    const result expected = run(svlrm::joint_filter<svlrm::backend::reference>(m), guide, input);
+    const result expected = run_filter(svlrm::joint_filter<svlrm::backend::reference>(m), guide, input);
     const svlrm::backend::cudnn b(m);
     const std::size_t bytes = std::size_t(w * h) * sizeof(float);
     float* d[5] = {};

@@ -53,11 +53,7 @@ svlrm::backend::onednn_options with(precision p) {
 
 using result = svlrm_test::filter_result;
 using svlrm_test::rel;
-
-template <class Filter>
-result run(const Filter& filter, const image<float>& guide, const image<float>& input) {
-    return svlrm_test::run_filter(filter, guide, input);
-}
+using svlrm_test::run_filter;
 
 void check_close(const result& got, const result& expected, precision p) {
     INFO("precision " << svlrm::backend::to_string(p));
@@ -103,10 +99,10 @@ TEST_CASE("onednn: every mode matches the reference, both activations, odd sizes
         const reference_filter ref(m);
         for (auto [w, h] : {std::pair{1L, 1L}, std::pair{13L, 7L}, std::pair{2L, 40L}, std::pair{67L, 45L}}) {
             const auto guide = svlrm_test::random_image(w, h, 1, 1), input = svlrm_test::random_image(w, h, 1, 2);
-            const result expected = run(ref, guide, input);
+            const result expected = run_filter(ref, guide, input);
             for (precision p : svlrm::backend::available_precisions()) {
                 INFO("activation " << int(act) << " size " << w << "x" << h);
-                check_close(run(onednn_filter(m, with(p)), guide, input), expected, p);
+                check_close(run_filter(onednn_filter(m, with(p)), guide, input), expected, p);
             }
         }
     }
@@ -117,11 +113,11 @@ TEST_CASE("onednn: oneDNN's own last layer agrees with svlrm's kernel", "[onednn
     const long w = 37, h = 29;
     const auto guide = svlrm_test::random_image(w, h, 1, 3), input = svlrm_test::random_image(w, h, 1, 4);
     auto opts = with(precision::exact);
-    const result own = run(onednn_filter(m, opts), guide, input);
+    const result own = run_filter(onednn_filter(m, opts), guide, input);
     opts.own_last_layer = false;
     const onednn_filter plain(m, opts);
     CHECK(plain.backend().describe(w, h).find("last_layer_kernel") == std::string::npos);
-    const result theirs = run(plain, guide, input);
+    const result theirs = run_filter(plain, guide, input);
     CHECK(rel(own.f, theirs.f) <= 1e-6);
     CHECK(rel(own.alpha, theirs.alpha) <= 1e-6);
 }
@@ -130,9 +126,9 @@ TEST_CASE("onednn: the paper's 12x64 network at 641x479 in every mode", "[onednn
     const svlrm::model m = paper_model();
     const long w = 641, h = 479;
     const auto guide = svlrm_test::random_image(w, h, 1, 5), input = svlrm_test::random_image(w, h, 1, 6);
-    const result expected = run(reference_filter(m), guide, input);  // about 5 s
+    const result expected = run_filter(reference_filter(m), guide, input);  // about 5 s
     for (precision p : svlrm::backend::available_precisions())
-        check_close(run(onednn_filter(m, with(p)), guide, input), expected, p);
+        check_close(run_filter(onednn_filter(m, with(p)), guide, input), expected, p);
 }
 
 TEST_CASE("onednn: strided views and u8 / u16 pixels", "[onednn]") {
@@ -185,9 +181,9 @@ TEST_CASE("onednn: error of each mode on a real image", "[onednn][data]") {
     std::normal_distribution<float> noise(0.0f, 0.05f);
     for (long i = 0; i < guide.width() * guide.height(); ++i) input.data()[i] = guide.data()[i] + noise(rng);
     const svlrm::model m = paper_model();
-    const result expected = run(reference_filter(m), guide, input);
+    const result expected = run_filter(reference_filter(m), guide, input);
     for (precision p : svlrm::backend::available_precisions()) {
-        const result got = run(onednn_filter(m, with(p)), guide, input);
+        const result got = run_filter(onednn_filter(m, with(p)), guide, input);
         const double max_abs = svlrm_test::max_abs_diff(got.f.view(), expected.f.view());
         WARN("cat.bmp " << guide.width() << "x" << guide.height() << ", 12x64 model, precision "
                         << svlrm::backend::to_string(p) << ": F max abs " << max_abs << ", rel L2 " << rel(got.f, expected.f));
@@ -200,11 +196,11 @@ TEST_CASE("onednn: tiled equals whole-image", "[onednn][tiling]") {
     const long w = 97, h = 61;
     const auto guide = svlrm_test::random_image(w, h, 1, 12), input = svlrm_test::random_image(w, h, 1, 13);
     for (precision p : svlrm::backend::available_precisions()) {
-        const result whole = run(onednn_filter(m, with(p)), guide, input);
+        const result whole = run_filter(onednn_filter(m, with(p)), guide, input);
         for (long tile : {16L, 40L}) {
             svlrm::filter_options opts;
             opts.tile_size = tile;
-            const result tiled = run(onednn_filter(m, with(p), opts), guide, input);
+            const result tiled = run_filter(onednn_filter(m, with(p), opts), guide, input);
             INFO("precision " << svlrm::backend::to_string(p) << " tile " << tile);
             const double d = svlrm_test::max_abs_diff(tiled.f.view(), whole.f.view());
             // Each tile size gets its own oneDNN kernels (blocking, Winograd or direct),

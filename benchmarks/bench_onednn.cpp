@@ -7,7 +7,8 @@
 //   bench_onednn BACKEND MODE W H RUNS [DIR]  time RUNS calls after one warm-up; prints
 //                                             one JSON line; DIR: also dump the output
 // BACKEND: onednn (network only: backend.infer), onednn_dnnl_last (oneDNN runs the
-// last layer too), reference, or tiled (joint_filter.apply on u8 planes, 512 tiles);
+// last layer too), onednn_leaky (the same weights with leaky ReLU, slope 0.1),
+// reference, or tiled (joint_filter.apply on u8 planes, 512 tiles);
 // last_own / last_dnnl: a 2-layer network (the model's first and last layers) with
 // the last layer in svlrm's kernel / in oneDNN: their difference is the last layer.
 #include <svlrm/backend/onednn.hpp>
@@ -175,6 +176,10 @@ int main(int argc, char** argv) {
         o.own_last_layer = backend != "onednn_dnnl_last" && backend != "last_dnnl";
         svlrm::model net = m;
         if (backend.starts_with("last_")) net.layers = {m.layers.front(), m.layers.back()};
+        if (backend == "onednn_leaky") {
+            net.activation = svlrm::activation::leaky_relu;
+            net.activation_slope = 0.1f;
+        }
         flops_per_pixel = net.flops_per_pixel();
         ms = time_network(svlrm::backend::onednn(net, o), w, h, runs, dump);
     }

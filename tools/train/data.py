@@ -119,9 +119,9 @@ def lu_rgbz(root, held_out):
     return items
 
 
-def procedural(seeds):
-    """Procedural scenes (scenes.py) for the given seeds."""
-    return [rgbd_item(f"scene/{seed}", *scenes.scene(seed)) for seed in seeds]
+def procedural(seeds, size=(256, 256)):
+    """Procedural scenes (scenes.py) for the given seeds, each `size` = (height, width) pixels."""
+    return [rgbd_item(f"scene/{seed}", *scenes.scene(seed, *size)) for seed in seeds]
 
 
 def natural(root, held_out):
@@ -153,30 +153,53 @@ def natural(root, held_out):
     return items
 
 
-def add_upsampling_inputs(items):
-    """Precompute the depth-upsampling input of every item at every scale (whole image)."""
+class Upsampling:
+    """How depth_sr inputs are degraded: scales, low-resolution sampling, low-resolution noise.
+
+    downsamplings: "point" (the DJF protocol) and / or "box" (block means, as Ferstl
+    et al.'s set was made); noise: the largest sigma (unit depth range) of Gaussian
+    noise added to the low-resolution depth, drawn uniformly in [0, noise] per patch;
+    val_noise: the fixed sigma of the validation inputs.
+    """
+
+    def __init__(self, scales=DEPTH_SCALES, downsamplings=("point",), noise=0.0, val_noise=0.0):
+        self.scales, self.downsamplings = tuple(scales), tuple(downsamplings)
+        self.noise, self.val_noise = noise, val_noise
+
+    def describe(self):
+        text = (f"{'/'.join(self.downsamplings)} downsampling x{'/x'.join(map(str, self.scales))} "
+                "(one scale per batch)")
+        if self.noise:
+            text += f" + Gaussian noise on the low-resolution depth, sigma uniform in 0..{self.noise:g}"
+        return text + " + bicubic (Keys a=-0.5) upsampling"
+
+
+def add_upsampling_inputs(items, upsampling):
+    """Precompute the noise-free upsampling input of every item, scale and downsampling."""
     for item in items:
-        item["upsampled"] = {s: degrade.upsampling_input(item["target"], s) for s in DEPTH_SCALES}
+        item["upsampled"] = {(s, d): degrade.upsampling_input(item["target"], s, d)
+                             for s in upsampling.scales for d in upsampling.downsamplings}
     return items
 
 
-def training_groups(task, root, scene_count):
+def training_groups(task, root, scene_count, upsampling=None, scene_size=(256, 256)):
     """[(weight, items)]: groups of training images and the share of patches drawn from each."""
     if task == "image_denoise":
         return [(1.0, natural(root, held_out=False))]
     real = middlebury2014(root, held_out=False) + lu_rgbz(root, held_out=False)
-    groups = [(0.5, procedural(range(scene_count))), (0.5, real)]
+    groups = [(0.5, procedural(range(scene_count), scene_size)), (0.5, real)]
     if task == "depth_sr":
         for _, items in groups:
-            add_upsampling_inputs(items)
+            add_upsampling_inputs(items, upsampling)
     return groups
 
 
 class PatchSampler:
     """Random training batches: image by group weight then by area, crop, flip / rotate, degrade."""
 
-    def __init__(self, task, groups, rng, patch=64):
+    def __init__(self, task, groups, rng, patch=64, upsampling=None):
         self.task, self.groups, self.rng, self.patch = task, groups, rng, patch
+        self.upsampling = upsampling
         self.group_p = np.array([w for w, _ in groups]) / sum(w for w, _ in groups)
         self.item_p = [np.array([i["target"].size for i in items], dtype=np.float64)
                        for _, items in groups]
@@ -184,7 +207,7 @@ class PatchSampler:
 
     def batch(self, size):
         """Arrays [size, 1, patch, patch] input, guide, target, mask (float32); one scale per batch."""
-        scale = int(self.rng.choice(DEPTH_SCALES)) if self.task == "depth_sr" else None
+        scale = int(self.rng.choice(self.upsampling.scales)) if self.task == "depth_sr" else None
         out = np.empty((4, size, 1, self.patch, self.patch), dtype=np.float32)
         for n in range(size):
             g = self.rng.choice(len(self.groups), p=self.group_p)
@@ -196,7 +219,15 @@ class PatchSampler:
             window = (slice(y, y + self.patch), slice(x, x + self.patch))
             target = item["target"][window]
             if self.task == "depth_sr":
-                degraded = item["upsampled"][scale][window]
+                up = self.upsampling
+                # drawn only when there is a choice, so that point-only runs keep their data stream
+                downsampling = (up.downsamplings[self.rng.integers(len(up.downsamplings))]
+                                if len(up.downsamplings) > 1 else up.downsamplings[0])
+                degraded = item["upsampled"][(scale, downsampling)][window]
+                if up.noise:
+                    low_shape = (h // scale, w // scale)
+                    degraded = degraded + degrade.upsampled_noise_window(
+                        low_shape, scale, window, self.rng.uniform(0.0, up.noise), self.rng)
             elif self.task == "depth_restore":
                 degraded = degrade.add_gaussian_noise(target, self.rng.uniform(*RESTORE_SIGMA), self.rng)
             else:
@@ -210,7 +241,7 @@ class PatchSampler:
         return out[0], out[1], out[2], out[3]
 
 
-def validation_set(task, root):
+def validation_set(task, root, upsampling=None):
     """Fixed held-out (name, input, guide, target, mask) tuples from training-allowed data."""
     rng = np.random.default_rng(12345)
     cases = []
@@ -224,9 +255,14 @@ def validation_set(task, root):
              + procedural(VAL_SCENE_SEEDS))
     for item in items:
         if task == "depth_sr":
-            for s in DEPTH_SCALES:
-                cases.append((f"{item['name']}@x{s}", degrade.upsampling_input(item["target"], s),
-                              item["guide"], item["target"], item["mask"]))
+            # the last listed downsampling: "box" when both are trained (the noisy-sensor case)
+            for s in upsampling.scales:
+                degraded = degrade.upsampling_input(item["target"], s, upsampling.downsamplings[-1])
+                if upsampling.val_noise:
+                    h, w = item["target"].shape
+                    degraded = degraded + degrade.upsampled_noise_window(
+                        (h // s, w // s), s, (slice(0, h), slice(0, w)), upsampling.val_noise, rng)
+                cases.append((f"{item['name']}@x{s}", degraded, item["guide"], item["target"], item["mask"]))
         else:
             noisy = degrade.add_gaussian_noise(item["target"], RESTORE_VAL_SIGMA, rng)
             cases.append((item["name"], noisy, item["guide"], item["target"], item["mask"]))

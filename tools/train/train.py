@@ -38,15 +38,14 @@ from svlrm_net import SVLRMNet  # noqa: E402
 
 CHARBONNIER_EPS = 1e-3
 TASKS = {  # task -> metadata of the exported model
-    "depth_sr": {"task": "depth_upsampling", "scale": ",".join(map(str, data.DEPTH_SCALES))},
+    "depth_sr": {"task": "depth_upsampling"},  # "scale" is added from --scales
     "depth_restore": {"task": "depth_restoration"},
     "image_denoise": {"task": "denoising"},
 }
 TRAINING_DATA = {
-    "depth_sr": "procedural RGB-D scenes (tools/train/scenes.py, seeds 0..{scenes}) 50%, "
+    "depth_sr": "procedural RGB-D scenes (tools/train/scenes.py, seeds 0..{scenes}, {scene_size} px) 50%, "
                 "Middlebury 2014 trainingQ (9 scenes, Adirondack and Motorcycle held out) + "
-                "Lu et al. 2014 02_RGBZ_Dataset (RGBZ_01..08) 50%; input = point decimation "
-                "x4/x8/x16 (one scale per batch) + bicubic (Keys a=-0.5) upsampling",
+                "Lu et al. 2014 02_RGBZ_Dataset (RGBZ_01..08) 50%; input = {upsampling}",
     "depth_restore": "procedural RGB-D scenes (tools/train/scenes.py, seeds 0..{scenes}) 50%, "
                      "Middlebury 2014 trainingQ (9 scenes, Adirondack and Motorcycle held out) + "
                      "Lu et al. 2014 02_RGBZ_Dataset (RGBZ_01..08) 50%; input = depth + Gaussian "
@@ -76,9 +75,18 @@ def parse_args(argv):
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--patch", type=int, default=64)
     parser.add_argument("--scenes", type=int, default=200, help="procedural training scenes (seeds 0..N-1)")
+    parser.add_argument("--scene-size", default="256x256",
+                        help="procedural scenes' HEIGHTxWIDTH (larger: objects span more pixels)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--init", choices=("residual", "default"), default="residual",
                         help="residual: start at F = input (residual_init.py); default: torch's init")
+    parser.add_argument("--scales", default="4,8,16", help="depth_sr: upsampling factors, comma-separated")
+    parser.add_argument("--downsampling", default="point",
+                        help="depth_sr: point and / or box (comma-separated; one drawn per patch)")
+    parser.add_argument("--lr-noise", type=float, default=0.0,
+                        help="depth_sr: max sigma (unit range) of noise on the low-resolution depth")
+    parser.add_argument("--init-from", metavar="CHECKPOINT.pt",
+                        help="start from another run's weights (fine-tuning; fresh optimizer and schedule)")
     parser.add_argument("--end-to-end", action="store_true", help="Table 4 ablation: F = beta channel")
     parser.add_argument("--log-every", type=int, default=50)
     parser.add_argument("--val-every", type=int, default=250)
@@ -129,7 +137,7 @@ def validate(net, cases, end_to_end, use_input=False):
         results[name] = metrics(prediction, as_tensor[2], as_tensor[3])
     summary = {"val_psnr": np.mean([p for p, _ in results.values()]),
                "val_rmse": np.mean([r for _, r in results.values()])}
-    for scale in data.DEPTH_SCALES:
+    for scale in sorted({int(name.rsplit("@x", 1)[1]) for name in results if "@x" in name}):
         per_scale = [r for name, (_, r) in results.items() if name.endswith(f"@x{scale}")]
         if per_scale:
             summary[f"val_rmse_x{scale}"] = np.mean(per_scale)
@@ -145,18 +153,29 @@ def atomic_save(obj, path):
 def export_model(net, args, iteration, path):
     """Write the weights file with full metadata via tools/export.py's writer (atomically)."""
     net.extra_metadata = dict(TASKS[args.task])
+    if args.task == "depth_sr":
+        net.extra_metadata["scale"] = args.scales
     net.extra_metadata.update({
-        "training_data": TRAINING_DATA[args.task].format(scenes=args.scenes - 1),
+        "training_data": TRAINING_DATA[args.task].format(scenes=args.scenes - 1, scene_size=args.scene_size,
+                                                         upsampling=upsampling(args).describe()),
         "iterations": str(iteration),
         "description": (f"SVLRM {args.task}, 12x64 ReLU, trained by tools/train/train.py "
                         f"(run {args.name}, batch {args.batch}, patch {args.patch}, Charbonnier, "
-                        f"Adam, lr {args.lr:g} warmup {args.warmup} halved every {args.decay_every})"
+                        f"Adam, lr {args.lr:g} warmup {args.warmup} halved every {args.decay_every}"
+                        f"{args.init_note})"
                         + (", end-to-end ablation: F = beta" if args.end_to_end else "")),
         "license": LICENSE,
     })
     tmp = path + ".tmp"
     export.save_model(tmp, net, "f32")
     os.replace(tmp, path)
+
+
+def upsampling(args):
+    """The depth_sr degradation chosen on the command line."""
+    return data.Upsampling(scales=[int(s) for s in args.scales.split(",")],
+                           downsamplings=args.downsampling.split(","),
+                           noise=args.lr_noise, val_noise=args.lr_noise / 2)
 
 
 def open_log(path, columns, resume_iteration):
@@ -190,6 +209,13 @@ def main(argv=None):
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-4)
     rng = np.random.default_rng(args.seed)
     iteration, elapsed = 0, 0.0
+    args.init_note = ""
+    if args.init_from:
+        origin = torch.load(args.init_from)
+        args.init_note = f", initialised from {args.init_from} (iteration {origin['iteration']})"
+        if not args.resume:
+            net.load_state_dict(origin["model"])
+            print(f"initialised from {args.init_from}", flush=True)
     if args.resume:
         state = torch.load(checkpoint_path)
         net.load_state_dict(state["model"])
@@ -199,9 +225,10 @@ def main(argv=None):
         iteration, elapsed = state["iteration"], state["elapsed"]
         print(f"resumed {checkpoint_path} at iteration {iteration}", flush=True)
 
-    groups = data.training_groups(args.task, args.data, args.scenes)
-    sampler = data.PatchSampler(args.task, groups, rng, args.patch)
-    cases = data.validation_set(args.task, args.data)
+    scene_size = tuple(int(v) for v in args.scene_size.split("x"))
+    groups = data.training_groups(args.task, args.data, args.scenes, upsampling(args), scene_size)
+    sampler = data.PatchSampler(args.task, groups, rng, args.patch, upsampling(args))
+    cases = data.validation_set(args.task, args.data, upsampling(args))
     baseline, _ = validate(net, cases, args.end_to_end, use_input=True)
     with open(os.path.join(run, "val_input.json"), "w") as out:
         json.dump({k: float(v) for k, v in baseline.items()}, out, indent=1)

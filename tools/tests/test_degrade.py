@@ -1,0 +1,76 @@
+"""Tests of the trainer's depth-upsampling degradations (tools/train/degrade.py).
+
+Why: a model learns to invert exactly the degradation it is trained on. The point
+decimation + bicubic path is checked against the C++ library by
+tests/test_trainer_bicubic.cpp; these tests check the additions made for noisy
+sensors against plain float64 re-derivations: block-mean downsampling, and the
+per-patch noise shortcut, which relies on bicubic upsampling being linear.
+Run: /usr/bin/python3 -m unittest discover -s tools/tests -p 'test_*.py'
+"""
+
+import os
+import sys
+import unittest
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "train"))
+
+import degrade  # noqa: E402
+
+
+class BoxDownsample(unittest.TestCase):
+    def test_block_means(self):
+        rng = np.random.default_rng(1)
+        depth = rng.uniform(0, 1, size=(24, 40)).astype(np.float32)
+        for scale in (2, 4, 8):
+            low = degrade.box_downsample(depth, scale)
+            self.assertEqual(low.shape, (24 // scale, 40 // scale))
+            for i in range(low.shape[0]):
+                for j in range(low.shape[1]):
+                    block = depth[i * scale:(i + 1) * scale, j * scale:(j + 1) * scale].astype(np.float64)
+                    self.assertAlmostEqual(float(low[i, j]), block.mean(), delta=1e-6)
+
+    def test_remainder_rows_are_dropped(self):
+        depth = np.arange(9 * 10, dtype=np.float32).reshape(9, 10)
+        self.assertEqual(degrade.box_downsample(depth, 4).shape, (2, 2))
+
+    def test_upsampling_input_choices(self):
+        depth = np.random.default_rng(2).uniform(0, 1, size=(32, 48)).astype(np.float32)
+        point = degrade.upsampling_input(depth, 4)
+        box = degrade.upsampling_input(depth, 4, "box")
+        np.testing.assert_array_equal(point, degrade.resize_bicubic(degrade.decimate(depth, 4), 32, 48))
+        np.testing.assert_array_equal(box, degrade.resize_bicubic(degrade.box_downsample(depth, 4), 32, 48))
+        with self.assertRaises(KeyError):
+            degrade.upsampling_input(depth, 4, "nearest")
+
+
+class UpsampledNoise(unittest.TestCase):
+    def test_window_equals_upsampling_the_noisy_low_resolution_image(self):
+        """upsample(low + n)[window] == upsample(low)[window] + upsampled_noise_window(...)."""
+        height, width = 64, 96
+        depth = np.random.default_rng(3).uniform(0, 1, size=(height, width)).astype(np.float32)
+        for scale in (4, 8, 16):
+            for window in ((slice(0, height), slice(0, width)), (slice(5, 37), slice(60, 92))):
+                low = degrade.box_downsample(depth, scale)
+                noise = degrade.upsampled_noise_window(low.shape, scale, window, 0.05,
+                                                       np.random.default_rng(scale))
+                # the same draw, added before upsampling the whole image
+                drawn = np.random.default_rng(scale).normal(0.0, 0.05, size=low.shape)
+                whole = degrade.resize_bicubic(low.astype(np.float64) + drawn, height, width)
+                expected = whole[window]
+                got = degrade.upsampling_input(depth, scale, "box")[window] + noise
+                self.assertEqual(got.shape, expected.shape)
+                self.assertLess(float(np.abs(got - expected).max()), 1e-5, f"scale {scale}, window {window}")
+
+    def test_noise_level(self):
+        """Bicubic interpolation keeps the low-resolution samples' variance at their own sites."""
+        noise = degrade.upsampled_noise_window((200, 200), 4, (slice(0, 800), slice(0, 800)), 0.03,
+                                               np.random.default_rng(4))
+        self.assertAlmostEqual(float(noise.mean()), 0.0, delta=2e-3)
+        self.assertLess(float(noise.std()), 0.03)
+        self.assertGreater(float(noise.std()), 0.015)
+
+
+if __name__ == "__main__":
+    unittest.main()

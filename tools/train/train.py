@@ -155,6 +155,8 @@ def export_model(net, args, iteration, path):
     net.extra_metadata = dict(TASKS[args.task])
     if args.task == "depth_sr":
         net.extra_metadata["scale"] = args.scales
+    if args.end_to_end:  # so that no tool mistakes it for a model of the task: F is beta, not alpha * G + beta
+        net.extra_metadata["task"] += " (end-to-end ablation: F = beta)"
     net.extra_metadata.update({
         "training_data": TRAINING_DATA[args.task].format(scenes=args.scenes - 1, scene_size=args.scene_size,
                                                          upsampling=upsampling(args).describe()),

@@ -137,10 +137,12 @@ def validate(net, cases, end_to_end, use_input=False):
         results[name] = metrics(prediction, as_tensor[2], as_tensor[3])
     summary = {"val_psnr": np.mean([p for p, _ in results.values()]),
                "val_rmse": np.mean([r for _, r in results.values()])}
-    for scale in sorted({int(name.rsplit("@x", 1)[1]) for name in results if "@x" in name}):
-        per_scale = [r for name, (_, r) in results.items() if name.endswith(f"@x{scale}")]
-        if per_scale:
-            summary[f"val_rmse_x{scale}"] = np.mean(per_scale)
+    per_scale = {}  # depth_sr cases are named "<image>@x<scale>"
+    for name, (_, r) in results.items():
+        if "@x" in name:
+            per_scale.setdefault(int(name.rsplit("@x", 1)[1]), []).append(r)
+    for scale in sorted(per_scale):
+        summary[f"val_rmse_x{scale}"] = np.mean(per_scale[scale])
     return summary, results
 
 
@@ -228,9 +230,10 @@ def main(argv=None):
         print(f"resumed {checkpoint_path} at iteration {iteration}", flush=True)
 
     scene_size = tuple(int(v) for v in args.scene_size.split("x"))
-    groups = data.training_groups(args.task, args.data, args.scenes, upsampling(args), scene_size)
-    sampler = data.PatchSampler(args.task, groups, rng, args.patch, upsampling(args))
-    cases = data.validation_set(args.task, args.data, upsampling(args))
+    degradation = upsampling(args)
+    groups = data.training_groups(args.task, args.data, args.scenes, degradation, scene_size)
+    sampler = data.PatchSampler(args.task, groups, rng, args.patch, degradation)
+    cases = data.validation_set(args.task, args.data, degradation)
     baseline, _ = validate(net, cases, args.end_to_end, use_input=True)
     with open(os.path.join(run, "val_input.json"), "w") as out:
         json.dump({k: float(v) for k, v in baseline.items()}, out, indent=1)

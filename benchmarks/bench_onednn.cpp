@@ -8,7 +8,8 @@
 //                                             one JSON line; DIR: also dump the output
 // BACKEND: onednn (network only: backend.infer), onednn_dnnl_last (oneDNN runs the
 // last layer too), onednn_leaky (the same weights with leaky ReLU, slope 0.1),
-// reference, or tiled (joint_filter.apply on u8 planes, 512 tiles);
+// reference, tiled (joint_filter.apply on u8 planes, automatic tiles: 512 pixels above
+// 1 Mpixel), or ensemble (the same with filter_options::self_ensemble);
 // last_own / last_dnnl: a 2-layer network (the model's first and last layers) with
 // the last layer in svlrm's kernel / in oneDNN: their difference is the last layer.
 #include <svlrm/backend/onednn.hpp>
@@ -81,7 +82,7 @@ std::vector<double> time_network(const B& b, long w, long h, int runs, const std
     return ms;
 }
 
-std::vector<double> time_tiled(const svlrm::model& m, precision mode, long w, long h, int runs) {
+std::vector<double> time_filter(const svlrm::model& m, precision mode, long w, long h, int runs, bool ensemble) {
     svlrm::image<std::uint8_t> guide(w, h), input(w, h), out(w, h);
     std::mt19937 rng(5);
     for (long i = 0; i < w * h; ++i) {
@@ -90,7 +91,9 @@ std::vector<double> time_tiled(const svlrm::model& m, precision mode, long w, lo
     }
     svlrm::backend::onednn_options o;
     o.mode = mode;
-    const svlrm::joint_filter<svlrm::backend::onednn> f(m, o);
+    svlrm::filter_options fo;
+    fo.self_ensemble = ensemble;
+    const svlrm::joint_filter<svlrm::backend::onednn> f(m, o, fo);
     return time_runs(runs, [&] { f.apply(guide.view(), input.view(), out.view()); });
 }
 
@@ -168,8 +171,9 @@ int main(int argc, char** argv) {
     double flops_per_pixel = m.flops_per_pixel();
     if (backend == "reference") {
         ms = time_network(svlrm::backend::reference(m), w, h, runs, dump);
-    } else if (backend == "tiled") {
-        ms = time_tiled(m, parse_mode(mode), w, h, runs);
+    } else if (backend == "tiled" || backend == "ensemble") {
+        ms = time_filter(m, parse_mode(mode), w, h, runs, backend == "ensemble");
+        if (backend == "ensemble") flops_per_pixel *= 8;
     } else {
         svlrm::backend::onednn_options o;
         o.mode = parse_mode(mode);

@@ -141,9 +141,9 @@ struct inputs {
     }
 
     // What the CLI should compute for input and guide as read from their files.
-    image<float> network(const image<float>& in, const image<float>& g) const {
+    image<float> network(const image<float>& in, const image<float>& g, svlrm::filter_options o = {}) const {
         image<float> out(in.width(), in.height(), in.channels());
-        svlrm::joint_filter<svlrm::backend::reference>(model).apply(g.view(), in.view(), out.view());
+        svlrm::joint_filter<svlrm::backend::reference>(model, {}, std::move(o)).apply(g.view(), in.view(), out.view());
         return out;
     }
 };
@@ -205,6 +205,12 @@ TEST_CASE("svlrm upsample, restore, denoise and filter run the network", "[cli]"
         // Tiles give the same result; the scale follows from the sizes.
         REQUIRE(cli(in.dir, "upsample low.pfm guide.png tiled.pfm --tile 8" + m).code == 0);
         CHECK(max_diff(read(in.dir / "tiled.pfm"), read(in.dir / "up.pfm")) <= 1e-6);
+        // --self-ensemble is filter_options::self_ensemble.
+        REQUIRE(cli(in.dir, "upsample low.pfm guide.png ens.pfm --self-ensemble" + m).code == 0);
+        svlrm::filter_options ensemble;
+        ensemble.self_ensemble = true;
+        CHECK(max_diff(read(in.dir / "ens.pfm"), in.network(bicubic, read(in.dir / "guide.png"), ensemble)) <= 1e-6);
+        CHECK(max_diff(read(in.dir / "ens.pfm"), read(in.dir / "up.pfm")) > 1e-4);
     }
     SECTION("restore: same-size input and guide; PNG bit depth follows the input") {
         REQUIRE(cli(in.dir, "restore depth.png guide.png r.png" + m).code == 0);

@@ -210,6 +210,17 @@ TEST_CASE("onednn: tiled equals whole-image", "[onednn][tiling]") {
     }
 }
 
+TEST_CASE("onednn: self-ensemble matches the reference backend's", "[onednn][self_ensemble]") {
+    const svlrm::model m = small_model(svlrm::activation::relu);
+    const long w = 37, h = 26;  // not square: half of the 8 passes run on a 26 x 37 image
+    const auto guide = svlrm_test::random_image(w, h, 1, 14), input = svlrm_test::random_image(w, h, 1, 15);
+    svlrm::filter_options opts;
+    opts.self_ensemble = true;
+    const result expected = run_filter(reference_filter(m, {}, opts), guide, input);
+    for (precision p : svlrm::backend::available_precisions())
+        check_close(run_filter(onednn_filter(m, with(p), opts), guide, input), expected, p);
+}
+
 TEST_CASE("onednn: one object used from 4 threads gives the single-thread result", "[onednn][threads]") {
     const svlrm::model m = small_model(svlrm::activation::relu);
     for (precision p : svlrm::backend::available_precisions()) {

@@ -105,6 +105,7 @@ public:
     network(const svlrm::model& m, const arguments& args, progress_bar& bar) {
         svlrm::filter_options fo;
         fo.tile_size = args.integer("tile", 0, 0, 1L << 20);
+        fo.self_ensemble = args.has("self-ensemble");
         fo.progress = [&bar](std::ptrdiff_t done, std::ptrdiff_t total) { return bar.update(done, total); };
         const auto candidates = backend_candidates(args);
         const std::string precision = args.text("precision").value_or("");

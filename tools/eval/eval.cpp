@@ -77,6 +77,13 @@ void figure(const settings& s, const std::string& name, const image<float>& v) {
     svlrm_io::write_png(s.figures / (name + ".png"), svlrm::image_view<const float>(clipped(small).view()));
 }
 
+// The same model run with filter_options::self_ensemble (8 rotated / reflected passes averaged).
+svlrm::filter_options self_ensemble() {
+    svlrm::filter_options o;
+    o.self_ensemble = true;
+    return o;
+}
+
 std::optional<svlrm::model> load_model(const settings& s, const std::string& name) {
     const fs::path p = s.models / (name + ".safetensors");
     if (!fs::exists(p)) {
@@ -97,8 +104,8 @@ std::string row(const std::string& method, const metrics& m, const std::string& 
 std::string depth_restoration(const settings& s) {
     const fs::path dir = s.data / "lu2014_depth_enh" / "01_Middlebury_Dataset";
     const auto model = load_model(s, "depth_restore");
-    std::optional<network> net;
-    if (model) net.emplace(*model);
+    std::optional<network> net, net8;
+    if (model) net.emplace(*model), net8.emplace(*model, network_backend::options{}, self_ensemble());
     table t;
     const double sigma = 0.08;  // 8% of the 0..255 range
     int n = 0;
@@ -120,6 +127,9 @@ std::string depth_restoration(const settings& s) {
         if (net) {
             net->apply(guide.view(), noisy.view(), ours.view(), alpha.view(), beta.view());
             t.add("SVLRM `depth_restore`", measure(ours, clean));
+            image<float> ours8(w, h);
+            net8->apply(guide.view(), noisy.view(), ours8.view());
+            t.add("SVLRM `depth_restore`, self-ensemble x8", measure(ours8, clean));
         }
         if (i == 5) {
             figure(s, "t2_guide", guide);
@@ -156,8 +166,8 @@ std::string depth_restoration(const settings& s) {
 std::string depth_upsampling(const settings& s) {
     const fs::path dir = s.data / "ferstl2013_middlebury";
     const auto model = load_model(s, "depth_sr");
-    std::optional<network> net;
-    if (model) net.emplace(*model);
+    std::optional<network> net, net8;
+    if (model) net.emplace(*model), net8.emplace(*model, network_backend::options{}, self_ensemble());
     const std::vector<std::string> scenes{"art_big", "books_big", "moebius_big"};
     const int scales[3] = {4, 8, 16};
     std::string md = "## Depth upsampling on Ferstl et al.'s Middlebury set (art, books, moebius)\n\n"
@@ -206,6 +216,9 @@ std::string depth_upsampling(const settings& s) {
                 if (net) {
                     net->apply(guide.view(), bicubic.view(), ours.view(), alpha.view(), beta.view());
                     add("SVLRM `depth_sr`", scale, r(ours));
+                    image<float> ours8(w, h);
+                    net8->apply(guide.view(), bicubic.view(), ours8.view());
+                    add("SVLRM `depth_sr`, self-ensemble x8", scale, r(ours8));
                     if (noisy && scale == 8 && scene == "art_big") {
                         figure(s, "ferstl_x8_guide", guide);
                         figure(s, "ferstl_x8_truth", truth);
@@ -236,8 +249,8 @@ std::string depth_upsampling(const settings& s) {
 std::string denoising(const settings& s) {
     const fs::path dir = s.data / "BSD68";
     const auto model = load_model(s, "image_denoise");
-    std::optional<network> net;
-    if (model) net.emplace(*model);
+    std::optional<network> net, net8;
+    if (model) net.emplace(*model), net8.emplace(*model, network_backend::options{}, self_ensemble());
     // Table 4's ablation: the same network and training, but predicting F directly (its beta channel).
     const auto e2e_model = load_model(s, "ablation/image_denoise_end_to_end");
     std::optional<network> e2e;
@@ -264,6 +277,9 @@ std::string denoising(const settings& s) {
         if (net) {
             net->apply(noisy.view(), noisy.view(), ours.view());
             t.add("SVLRM `image_denoise`", measure(ours, clean));
+            image<float> ours8(w, h);
+            net8->apply(noisy.view(), noisy.view(), ours8.view());
+            t.add("SVLRM `image_denoise`, self-ensemble x8", measure(ours8, clean));
         }
         if (e2e) {
             // apply() always composes alpha * G + beta; this network was trained to put F in beta.

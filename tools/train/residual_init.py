@@ -22,11 +22,12 @@ def residual_init(net, generator):
         std = (2.0 / (conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1])) ** 0.5
         conv.weight.copy_(torch.randn(conv.weight.shape, generator=generator) * std)
         conv.bias.zero_()
-    centre = layers[0].kernel_size[0] // 2
     for conv in layers[:-1]:  # hidden channel 0 = I (the input is channel 0 of layer 0 too)
+        centre = conv.kernel_size[0] // 2
         conv.weight[0].zero_()
         conv.weight[0, 0, centre, centre] = 1.0
     last = layers[-1]
+    centre = last.kernel_size[0] // 2
     last.weight.mul_(0.01)
     last.weight[:, 0].zero_()  # alpha and beta read the copied input only through beta
     last.weight[1, 0, centre, centre] = 1.0

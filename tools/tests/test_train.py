@@ -1,0 +1,72 @@
+"""Tests of the trainer's network set-up (tools/train/train.py, residual_init.py).
+
+Why: fine-tuning a network with wider kernels (--kernels with --init-from) must start
+from exactly the narrower network's function, and the residual initialisation must
+start at F = I whatever the kernel sizes, or training starts from a worse point than
+the one the model card describes.
+Run: /usr/bin/python3 -m unittest discover -s tools/tests -p 'test_*.py'
+"""
+
+import os
+import sys
+import unittest
+
+import torch
+
+TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOOLS, "train"))
+sys.path.insert(0, TOOLS)
+
+import train  # noqa: E402
+from residual_init import residual_init  # noqa: E402
+from svlrm_net import SVLRMNet  # noqa: E402
+
+
+def args(*extra):
+    return train.parse_args(["--task", "depth_sr", *extra])
+
+
+class Kernels(unittest.TestCase):
+    def test_one_size_or_twelve(self):
+        self.assertEqual([k for _, _, k in train.layer_spec(args())], [3] * 12)
+        spec = train.layer_spec(args("--kernels", "5,5,3,3,3,3,3,3,3,3,3,3"))
+        self.assertEqual([k for _, _, k in spec], [5, 5] + [3] * 10)
+        self.assertEqual(spec[0][:2], (2, 64))
+        self.assertEqual(spec[-1][:2], (64, 2))
+        with self.assertRaises(SystemExit):
+            train.layer_spec(args("--kernels", "3,5"))
+
+    def test_widened_network_computes_the_same_function(self):
+        torch.manual_seed(0)
+        narrow = SVLRMNet(train.layer_spec(args()))
+        wide = SVLRMNet(train.layer_spec(args("--kernels", "5,7,3,3,3,3,3,3,3,3,3,5")))
+        wide.load_state_dict(train.widened(narrow.state_dict(), wide))
+        input, guide = torch.rand(2, 1, 19, 23), torch.rand(2, 1, 19, 23)  # noqa: A001
+        with torch.no_grad():
+            for a, b in zip(narrow(input, guide), wide(input, guide)):
+                self.assertLess(float((a - b).abs().max()), 1e-5)
+
+    def test_widened_refuses_a_narrower_target(self):
+        wide = SVLRMNet(train.layer_spec(args("--kernels", "5")))
+        narrow = SVLRMNet(train.layer_spec(args()))
+        with self.assertRaises(SystemExit):
+            train.widened(wide.state_dict(), narrow)
+
+    def test_residual_init_starts_at_f_equals_input_for_mixed_kernels(self):
+        net = SVLRMNet(train.layer_spec(args("--kernels", "5,3,7,3,3,3,3,3,3,3,3,5")))
+        residual_init(net, torch.Generator().manual_seed(1))
+        last = net.layers[-1]
+        with torch.no_grad():  # keep only the copy path (the init adds 1% random weights besides)
+            copy = float(last.weight[1, 0, 2, 2])
+            last.weight.zero_()
+            last.weight[1, 0, 2, 2] = copy
+        input, guide = torch.rand(1, 1, 16, 16), torch.rand(1, 1, 16, 16)  # noqa: A001
+        with torch.no_grad():
+            alpha, beta = net(input, guide)
+        self.assertEqual(copy, 1.0)
+        self.assertEqual(float(alpha.abs().max()), 0.0)
+        self.assertLess(float((beta - input).abs().max()), 1e-6)
+
+
+if __name__ == "__main__":
+    unittest.main()

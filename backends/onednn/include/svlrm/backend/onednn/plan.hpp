@@ -122,36 +122,33 @@ public:
 
     bool uses_last_kernel() const { return own_last_; }
 
+    // Three passes: pick each layer's kernel, then make neighbouring kernels agree on
+    // layouts where that saves a reorder, then chain the primitives and the reorders left.
     plan build(std::ptrdiff_t w, std::ptrdiff_t h) const {
-        plan p;
-        p.width = w;
-        p.height = h;
-        dnnl::stream s(eng_);
         const float slope = m_.activation == activation::leaky_relu ? m_.activation_slope : 0.0f;
-        const std::size_t n_layers = m_.layers.size(), n_dnnl = own_last_ ? n_layers - 1 : n_layers;
-        memory::desc current({1, 2, h, w}, dt::f32, tag::nchw);
-        int buffer = 0;
-        auto add_reorder = [&](const memory::desc& to, const char* why) {
-            step st;
-            st.src = current;
-            st.dst = to;
-            st.src_buffer = buffer;
-            st.dst_buffer = buffer == 1 ? 2 : 1;
-            const dnnl::reorder::primitive_desc rpd(eng_, current, eng_, to);
-            st.primitive = dnnl::reorder(rpd);
-            st.what = std::string("reorder (") + why + "): " + rpd.impl_info_str();
-            p.activation_bytes = std::max(p.activation_bytes, to.get_size());
-            p.description.push_back(st.what);
-            p.steps.push_back(std::move(st));
-            current = to;
-            buffer = p.steps.back().dst_buffer;
-        };
-        struct layer_choice {
-            dnnl::convolution_forward::primitive_desc pd;
-            dt src_dt, wei_dt, dst_dt;
-            bool separate_activation;  // the kernel has no fused post-op: an in-place step follows
-        };
+        std::vector<layer_choice> chosen = choose_kernels(w, h, slope);
+        match_layouts(chosen, w, h, slope);
+        return chain(chosen, w, h, slope);
+    }
+
+private:
+    const dnnl::engine& eng_;
+    const model& m_;
+    precision mode_;
+    bool own_last_;
+
+    struct layer_choice {
+        dnnl::convolution_forward::primitive_desc pd;
+        dt src_dt, wei_dt, dst_dt;
+        bool separate_activation;  // the kernel has no fused post-op: an in-place step follows
+    };
+
+    // The layers oneDNN runs: every layer, or all but the last when svlrm's kernel runs it.
+    std::size_t dnnl_layers() const { return own_last_ ? m_.layers.size() - 1 : m_.layers.size(); }
+
+    std::vector<layer_choice> choose_kernels(std::ptrdiff_t w, std::ptrdiff_t h, float slope) const {
         std::vector<layer_choice> chosen;
+        const std::size_t n_dnnl = dnnl_layers();
         for (std::size_t i = 0; i < n_dnnl; ++i) {
             const conv_layer& l = m_.layers[i];
             const bool first = i == 0, last_dnnl = i + 1 == n_dnnl;
@@ -173,9 +170,13 @@ public:
             }
             chosen.push_back({pd, src_dt, wei_dt, dst_dt, separate_activation});
         }
-        // Where a layer writes another layout than the next one reads (fast mode: direct layer 0,
-        // then Winograd), ask a direct kernel for the next one's layout: that saves a reorder of a
-        // whole activation (12 ms at 640x480), and the direct kernel that can write it is faster too.
+        return chosen;
+    }
+
+    // Where a layer writes another layout than the next one reads (fast mode: direct layer 0,
+    // then Winograd), ask a direct kernel for the next one's layout: that saves a reorder of a
+    // whole activation (12 ms at 640x480), and the direct kernel that can write it is faster too.
+    void match_layouts(std::vector<layer_choice>& chosen, std::ptrdiff_t w, std::ptrdiff_t h, float slope) const {
         for (std::size_t i = 0; i + 1 < chosen.size(); ++i) {
             const memory::desc next_src = chosen[i + 1].pd.src_desc();
             if (chosen[i].pd.dst_desc() == next_src || next_src.data_type() != chosen[i].dst_dt ||
@@ -190,7 +191,37 @@ public:
                 if (e.status != dnnl_unimplemented) throw;
             }
         }
-        for (std::size_t i = 0; i < n_dnnl; ++i) {
+    }
+
+    // The plan's steps: each chosen convolution (with its weights reordered once, here),
+    // an in-place activation where it is not fused, and a reorder wherever one step
+    // writes another layout than the next reads; activations alternate between buffers 1 and 2.
+    plan chain(const std::vector<layer_choice>& chosen, std::ptrdiff_t w, std::ptrdiff_t h, float slope) const {
+        plan p;
+        p.width = w;
+        p.height = h;
+        dnnl::stream s(eng_);
+        memory::desc current({1, 2, h, w}, dt::f32, tag::nchw);
+        int buffer = 0;
+        auto push = [&](step st) {
+            p.description.push_back(st.what);
+            p.steps.push_back(std::move(st));
+            current = p.steps.back().dst;
+            buffer = p.steps.back().dst_buffer;
+        };
+        auto add_reorder = [&](const memory::desc& to, const char* why) {
+            step st;
+            st.src = current;
+            st.dst = to;
+            st.src_buffer = buffer;
+            st.dst_buffer = buffer == 1 ? 2 : 1;
+            const dnnl::reorder::primitive_desc rpd(eng_, current, eng_, to);
+            st.primitive = dnnl::reorder(rpd);
+            st.what = std::string("reorder (") + why + "): " + rpd.impl_info_str();
+            p.activation_bytes = std::max(p.activation_bytes, to.get_size());
+            push(std::move(st));
+        };
+        for (std::size_t i = 0; i < chosen.size(); ++i) {
             const conv_layer& l = m_.layers[i];
             const auto& [pd, src_dt, wei_dt, dst_dt, separate_activation] = chosen[i];
             if (pd.src_desc() != current) add_reorder(pd.src_desc(), "layer input layout");
@@ -209,10 +240,7 @@ public:
                       name_of(dst_dt) + ": " + pd.impl_info_str();
             p.activation_bytes = std::max(p.activation_bytes, st.dst.get_size());
             p.scratchpad_bytes = std::max(p.scratchpad_bytes, pd.scratchpad_desc().get_size());
-            p.description.push_back(st.what);
-            p.steps.push_back(std::move(st));
-            current = pd.dst_desc();
-            buffer = p.steps.back().dst_buffer;
+            push(std::move(st));
             if (separate_activation) {
                 step act;  // executed with FROM/TO, which are oneDNN's SRC/DST argument ids
                 act.src = act.dst = current;
@@ -221,8 +249,7 @@ public:
                     {dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_relu, current, slope}, eng_);
                 act.primitive = dnnl::eltwise_forward(epd);
                 act.what = std::string("activation (leaky ReLU, in place): ") + epd.impl_info_str();
-                p.description.push_back(act.what);
-                p.steps.push_back(std::move(act));
+                push(std::move(act));
             }
         }
         if (own_last_) {
@@ -231,9 +258,9 @@ public:
                 add_reorder(memory::desc({1, c, h, w}, dt::f32, tag::nChw16c), "for the last-layer kernel");
             p.last_view = blocked_layout(current, w, h, c);
             const conv_layer& l = m_.layers.back();
-            p.description.push_back("layer " + std::to_string(n_layers - 1) + " " + std::to_string(l.in_channels) +
-                                    "->2 " + std::to_string(l.kernel) + "x" + std::to_string(l.kernel) +
-                                    " f32: svlrm last_layer_kernel");
+            p.description.push_back("layer " + std::to_string(m_.layers.size() - 1) + " " +
+                                    std::to_string(l.in_channels) + "->2 " + std::to_string(l.kernel) + "x" +
+                                    std::to_string(l.kernel) + " f32: svlrm last_layer_kernel");
         } else if (current != memory::desc({1, 2, h, w}, dt::f32, tag::nchw)) {
             add_reorder(memory::desc({1, 2, h, w}, dt::f32, tag::nchw), "planar output");
         }
@@ -242,11 +269,6 @@ public:
         return p;
     }
 
-private:
-    const dnnl::engine& eng_;
-    const model& m_;
-    precision mode_;
-    bool own_last_;
 
     // separate_activation: set when the returned kernel leaves the activation out (the caller
     // adds an in-place step).

@@ -332,7 +332,9 @@ int main(int argc, char** argv) try {
     std::string md = "# Results\n\nMade by `tools/eval/run_eval.sh` (the program `tools/eval/eval.cpp`, which uses the "
                      "library's own code path; network backend: `" + std::string(network_backend::name) +
                      "`). Every number below is measured by that command; the paper's numbers are quoted beside "
-                     "ours where the protocol matches.\n\n";
+                     "ours where the protocol matches. Rows marked \"self-ensemble x8\" run the same model with "
+                     "`filter_options::self_ensemble` (the network on the 8 rotations / reflections of the image, "
+                     "results averaged; 8x the time); the paper reports single passes.\n\n";
     md += depth_restoration(s);
     md += depth_upsampling(s);
     md += denoising(s);

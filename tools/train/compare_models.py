@@ -51,8 +51,9 @@ def main():
     rng = np.random.default_rng(SEED0)
     rmse = {}
     for item in data.procedural(range(SEED0, SEED0 + args.scenes), size):
-        target, guide = item["target"], item["guide"]
+        target = item["target"]
         h, w = target.shape
+        guide, truth, mask = (torch.from_numpy(item[k])[None, None] for k in ("guide", "target", "mask"))
         for case in ("box+noise", "point"):
             for s in data.DEPTH_SCALES:
                 if case == "point":
@@ -60,12 +61,10 @@ def main():
                 else:
                     low = degrade.box_downsample(target, s) + rng.normal(0, 0.03, (h // s, w // s)).astype(np.float32)
                 up = torch.from_numpy(degrade.resize_bicubic(low, h, w))[None, None]
-                g = torch.from_numpy(guide)[None, None]
                 with torch.no_grad():
                     for k, net in enumerate(nets):
-                        f = train.output(net, up, g, False)[0, 0].numpy()
-                        err = 255 * np.sqrt(np.mean((f - target) ** 2))
-                        rmse.setdefault((k, case, s), []).append(err)
+                        f = train.output(net, up, guide, False)
+                        rmse.setdefault((k, case, s), []).append(train.metrics(f, truth, mask)[1])
     for case in ("box+noise", "point"):
         print(f"{case}: RMSE x4 / x8 / x16 (mean over {args.scenes} scenes; ± standard error)")
         for k, path in enumerate(args.checkpoints):

@@ -72,5 +72,62 @@ class UpsampledNoise(unittest.TestCase):
         self.assertGreater(float(noise.std()), 0.015)
 
 
+class UpsamplingWindow(unittest.TestCase):
+    """The per-patch input of rendered frames equals the whole image's, cut to the window."""
+
+    def test_equals_whole_image_in_every_window(self):
+        rng = np.random.default_rng(5)
+        depth = np.cumsum(rng.random((96, 128)), axis=1).astype(np.float32)
+        depth /= depth.max()
+        for scale in (4, 8, 16):
+            for downsampling in ("point", "box"):
+                whole = degrade.upsampling_input(depth, scale, downsampling)
+                windows = [(slice(0, 64), slice(0, 64)), (slice(32, 96), slice(64, 128))]
+                windows += [(slice(y, y + 17), slice(x, x + 23)) for y, x in rng.integers(0, 70, (6, 2))]
+                for window in windows:
+                    got = degrade.upsampling_window(depth, scale, window, downsampling)
+                    self.assertLess(float(np.abs(got - whole[window]).max()), 1e-5,
+                                    f"x{scale} {downsampling} {window}")
+
+    def test_low_transform_sees_the_aligned_low_resolution_crop(self):
+        depth = np.zeros((64, 64), dtype=np.float32)
+        seen = []
+        degrade.upsampling_window(depth, 4, (slice(32, 48), slice(20, 36)), "point",
+                                  lambda low, offset: seen.append((low.shape, offset)) or low + 1)
+        self.assertEqual(seen, [((10, 10), (5, 2))])  # low rows 5..14, cols 2..11: 3 either side
+
+
+class SensorDegrade(unittest.TestCase):
+    def setUp(self):
+        ys, xs = np.mgrid[0:40, 0:40]
+        self.low = np.where(xs < 20, 0.2, 0.8).astype(np.float32) + 0.001 * ys  # one depth edge
+
+    def test_deterministic_finite_same_shape(self):
+        a = degrade.sensor_degrade(self.low, np.random.default_rng(1), 0.05, True)
+        b = degrade.sensor_degrade(self.low, np.random.default_rng(1), 0.05, True)
+        self.assertEqual(a.shape, self.low.shape)
+        self.assertTrue(np.isfinite(a).all())
+        np.testing.assert_array_equal(a, b)
+
+    def test_noise_grows_with_depth_in_metric_depth_only(self):
+        flat = np.concatenate([np.full((200, 200), 0.0), np.full((200, 200), 1.0)]).astype(np.float32)
+        spreads = {}
+        for metric in (True, False):
+            diffs = []
+            for seed in range(20):
+                out = degrade.sensor_degrade(flat, np.random.default_rng(seed), 0.05, metric)
+                diffs.append((out - flat)[:200].std() / max((out - flat)[200:].std(), 1e-9))
+            spreads[metric] = float(np.median(diffs))
+        self.assertAlmostEqual(spreads[True], (0.5 / 1.5) ** 2, delta=0.05)
+        self.assertAlmostEqual(spreads[False], 1.0, delta=0.1)
+
+    def test_holes_are_filled_from_either_side_of_the_edge(self):
+        for seed in range(30):
+            out = degrade.sensor_degrade(self.low, np.random.default_rng(seed), 0.0, False)
+            # without noise every value comes from the input's range (quantisation may round)
+            self.assertGreater(float(out.min()), 0.19 - 1 / 128)
+            self.assertLess(float(out.max()), 0.84 + 1 / 128)
+
+
 if __name__ == "__main__":
     unittest.main()

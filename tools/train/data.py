@@ -162,16 +162,28 @@ class Upsampling:
     val_noise: the fixed sigma of the validation inputs.
     """
 
-    def __init__(self, scales=DEPTH_SCALES, downsamplings=("point",), noise=0.0, val_noise=0.0):
+    def __init__(self, scales=DEPTH_SCALES, downsamplings=("point",), noise=0.0, val_noise=0.0, sensor=False):
         self.scales, self.downsamplings = tuple(scales), tuple(downsamplings)
-        self.noise, self.val_noise = noise, val_noise
+        self.noise, self.val_noise, self.sensor = noise, val_noise, sensor
 
     def describe(self):
         text = (f"{'/'.join(self.downsamplings)} downsampling x{'/x'.join(map(str, self.scales))} "
                 "(one scale per batch)")
-        if self.noise:
+        if self.sensor:
+            text += (f" + sensor-like low-resolution depth (noise sigma uniform in 0..{self.noise:g}, "
+                     "depth-dependent in metric depth, quantisation, flying pixels, holes filled "
+                     "with the nearest value; degrade.sensor_degrade)")
+        elif self.noise:
             text += f" + Gaussian noise on the low-resolution depth, sigma uniform in 0..{self.noise:g}"
         return text + " + bicubic (Keys a=-0.5) upsampling"
+
+    def low_transform(self, rng, sigma, metric):
+        """The degradation of the low-resolution depth for degrade.upsampling_window, or None."""
+        if self.sensor:
+            return lambda low, _: degrade.sensor_degrade(low, rng, sigma, metric)
+        if sigma:
+            return lambda low, _: (low + rng.normal(0.0, sigma, low.shape)).astype(np.float32)
+        return None
 
 
 def add_upsampling_inputs(items, upsampling):
@@ -182,15 +194,22 @@ def add_upsampling_inputs(items, upsampling):
     return items
 
 
-def training_groups(task, root, scene_count, upsampling=None, scene_size=(256, 256)):
-    """[(weight, items)]: groups of training images and the share of patches drawn from each."""
+def training_groups(task, root, scene_count, upsampling=None, scene_size=(256, 256), rendered_share=0.0):
+    """[(weight, items)]: groups of training images and the share of patches drawn from each.
+
+    With rendered_share > 0 (depth_sr) a third group, initially empty, takes that share;
+    PatchSampler.add fills it with rendered frames as the renderer writes them.
+    """
     if task == "image_denoise":
         return [(1.0, natural(root, held_out=False))]
     real = middlebury2014(root, held_out=False) + lu_rgbz(root, held_out=False)
-    groups = [(0.5, procedural(range(scene_count), scene_size)), (0.5, real)]
-    if task == "depth_sr":
+    rest = 1.0 - rendered_share
+    groups = [(0.5 * rest, procedural(range(scene_count), scene_size)), (0.5 * rest, real)]
+    if task == "depth_sr" and not (rendered_share or upsampling.sensor):
         for _, items in groups:
             add_upsampling_inputs(items, upsampling)
+    if rendered_share:
+        groups.append((rendered_share, []))
     return groups
 
 
@@ -200,10 +219,21 @@ class PatchSampler:
     def __init__(self, task, groups, rng, patch=64, upsampling=None):
         self.task, self.groups, self.rng, self.patch = task, groups, rng, patch
         self.upsampling = upsampling
-        self.group_p = np.array([w for w, _ in groups]) / sum(w for w, _ in groups)
+        self._weigh()
+
+    def _weigh(self):
+        """Group and item probabilities; an empty group (no rendered frame yet) gets none."""
+        weights = np.array([w if items else 0.0 for w, items in self.groups])
+        self.group_p = weights / weights.sum()
         self.item_p = [np.array([i["target"].size for i in items], dtype=np.float64)
-                       for _, items in groups]
-        self.item_p = [p / p.sum() for p in self.item_p]
+                       for _, items in self.groups]
+        self.item_p = [p / p.sum() if p.size else p for p in self.item_p]
+
+    def add(self, group, items):
+        """Append items to a group (rendered frames that appeared since the last call)."""
+        if items:
+            self.groups[group][1].extend(items)
+            self._weigh()
 
     def batch(self, size):
         """Arrays [size, 1, patch, patch] input, guide, target, mask (float32); one scale per batch."""
@@ -223,11 +253,16 @@ class PatchSampler:
                 # drawn only when there is a choice, so that point-only runs keep their data stream
                 downsampling = (up.downsamplings[self.rng.integers(len(up.downsamplings))]
                                 if len(up.downsamplings) > 1 else up.downsamplings[0])
-                degraded = item["upsampled"][(scale, downsampling)][window]
-                if up.noise:
-                    low_shape = (h // scale, w // scale)
-                    degraded = degraded + degrade.upsampled_noise_window(
-                        low_shape, scale, window, self.rng.uniform(0.0, up.noise), self.rng)
+                if "upsampled" in item:
+                    degraded = item["upsampled"][(scale, downsampling)][window]
+                    if up.noise:
+                        low_shape = (h // scale, w // scale)
+                        degraded = degraded + degrade.upsampled_noise_window(
+                            low_shape, scale, window, self.rng.uniform(0.0, up.noise), self.rng)
+                else:  # made per patch: rendered frames, sensor-like degradation
+                    transform = up.low_transform(self.rng, self.rng.uniform(0.0, up.noise),
+                                                 item.get("encoding") == "metric")
+                    degraded = degrade.upsampling_window(item["target"], scale, window, downsampling, transform)
             elif self.task == "depth_restore":
                 degraded = degrade.add_gaussian_noise(target, self.rng.uniform(*RESTORE_SIGMA), self.rng)
             else:
@@ -241,8 +276,13 @@ class PatchSampler:
         return out[0], out[1], out[2], out[3]
 
 
-def validation_set(task, root, upsampling=None):
-    """Fixed held-out (name, input, guide, target, mask) tuples from training-allowed data."""
+def validation_set(task, root, upsampling=None, rendered_items=()):
+    """Fixed held-out (name, input, guide, target, mask) tuples from training-allowed data.
+
+    rendered_items: held-out rendered frames (rendered.validation_items), validated as the
+    other depth images; with a sensor-like degradation, every image's input is made by it
+    (fixed seed), with the validation noise sigma.
+    """
     rng = np.random.default_rng(12345)
     cases = []
     if task == "image_denoise":
@@ -252,9 +292,16 @@ def validation_set(task, root, upsampling=None):
                 cases.append((f"{item['name']}@{sigma:g}", noisy, noisy, item["target"], item["mask"]))
         return cases
     items = (middlebury2014(root, held_out=True) + lu_rgbz(root, held_out=True)
-             + procedural(VAL_SCENE_SEEDS))
+             + procedural(VAL_SCENE_SEEDS) + list(rendered_items))
     for item in items:
-        if task == "depth_sr":
+        if task == "depth_sr" and upsampling.sensor:
+            h, w = item["target"].shape
+            for s in upsampling.scales:
+                transform = upsampling.low_transform(rng, upsampling.val_noise, item.get("encoding") == "metric")
+                degraded = degrade.upsampling_window(item["target"], s, (slice(0, h), slice(0, w)),
+                                                     upsampling.downsamplings[-1], transform)
+                cases.append((f"{item['name']}@x{s}", degraded, item["guide"], item["target"], item["mask"]))
+        elif task == "depth_sr":
             # the last listed downsampling: "box" when both are trained (the noisy-sensor case)
             for s in upsampling.scales:
                 degraded = degrade.upsampling_input(item["target"], s, upsampling.downsamplings[-1])

@@ -10,6 +10,7 @@ test prove the two agree. Noise levels are fractions of the [0, 1] range.
 """
 
 import numpy as np
+from scipy import ndimage
 
 KEYS_A = -0.5
 
@@ -110,3 +111,76 @@ def crop_to_multiple(array, multiple):
 def add_gaussian_noise(image, sigma, rng):
     """image + N(0, sigma^2), sigma on the [0, 1] scale (8% of range = 0.08); no clipping."""
     return (image + rng.normal(0.0, sigma, size=image.shape)).astype(np.float32)
+
+
+def upsampling_window(target, scale, window, downsampling="point", low_transform=None):
+    """upsampling_input(target, scale, downsampling)[window], computed from a crop around the window.
+
+    Why: rendered frames are too many to keep six upsampled copies of each in memory,
+    and sensor-like degradations act on the low-resolution image, so the input is made
+    per patch. The crop is aligned to the low-resolution grid and reaches 3 low-resolution
+    pixels beyond the window (bicubic reads 2 on either side), so inside the window the
+    result equals the whole-image one; only where the crop meets the image border does
+    border clamping apply, as it does for the whole image. `low_transform(low, offset)`
+    may degrade the low-resolution crop (offset: its top-left low-resolution pixel).
+    """
+    rows, cols = window
+    low_h, low_w = target.shape[0] // scale, target.shape[1] // scale
+    y0, x0 = max(0, rows.start // scale - 3), max(0, cols.start // scale - 3)
+    y1, x1 = min(low_h, -(-rows.stop // scale) + 3), min(low_w, -(-cols.stop // scale) + 3)
+    crop = np.asarray(target[y0 * scale:y1 * scale, x0 * scale:x1 * scale], dtype=np.float32)
+    low = DOWNSAMPLERS[downsampling](crop, scale)
+    if low_transform is not None:
+        low = low_transform(low, (y0, x0))
+    up = resize_bicubic(low, crop.shape[0], crop.shape[1])
+    return up[rows.start - y0 * scale:rows.stop - y0 * scale, cols.start - x0 * scale:cols.stop - x0 * scale]
+
+
+def _edges(low, threshold):
+    """Pixels whose 3x3 neighbourhood spans more than `threshold`: depth discontinuities."""
+    return (ndimage.maximum_filter(low, 3) - ndimage.minimum_filter(low, 3)) > threshold
+
+
+def fill_nearest(values, valid):
+    """Missing pixels take the value of the nearest valid one (what the CLI's --missing-zero does)."""
+    if valid.all() or not valid.any():
+        return values
+    _, nearest = ndimage.distance_transform_edt(~valid, return_indices=True)
+    return values[tuple(nearest)]
+
+
+def sensor_degrade(low, rng, sigma, metric):
+    """Low-resolution depth as an active sensor delivers it (values on the unit scale).
+
+    Each effect is drawn independently per patch so that clean-ish inputs stay in the mix:
+    - Gaussian noise of standard deviation sigma; a Kinect's error grows with the square
+      of the distance, so in metric depth sigma is scaled by ((0.5 + z) / 1.5)^2 (1 at the
+      far end of the range); in inverse depth (disparity) it is roughly constant;
+    - quantisation, as disparity / 8-bit files have it (step 1/1024 .. 1/128 of the range);
+    - flying pixels: on depth edges, a mix of the two sides;
+    - holes at depth edges (occlusion shadows) and in random blobs (dark or shiny
+      surfaces), filled with the nearest valid value as the CLI's --missing-zero does.
+    """
+    out = np.array(low, dtype=np.float32)
+    edges = _edges(out, 0.03)
+    if rng.random() < 0.5 and edges.any():
+        lo, hi = ndimage.minimum_filter(out, 3), ndimage.maximum_filter(out, 3)
+        mix = rng.uniform(0, 1, out.shape).astype(np.float32)
+        flying = edges & (rng.random(out.shape) < rng.uniform(0.1, 0.5))
+        out[flying] = (lo + mix * (hi - lo))[flying]
+    if sigma > 0:
+        gain = ((0.5 + np.clip(out, 0, 1)) / 1.5) ** 2 if metric else 1.0
+        out = out + rng.normal(0.0, 1.0, out.shape).astype(np.float32) * sigma * gain
+    if rng.random() < 0.5:
+        step = 1.0 / rng.choice((128, 256, 512, 1024))
+        out = np.round(out / step) * step
+    valid = np.ones(out.shape, dtype=bool)
+    if rng.random() < 0.5 and edges.any():
+        valid &= ~(edges & (rng.random(out.shape) < rng.uniform(0.2, 0.8)))
+    if rng.random() < 0.3:
+        ys, xs = np.mgrid[0:out.shape[0], 0:out.shape[1]]
+        for _ in range(rng.integers(1, 4)):
+            cy, cx = rng.uniform(0, out.shape[0]), rng.uniform(0, out.shape[1])
+            ry, rx = rng.uniform(0.5, 4, size=2)
+            valid &= ((ys - cy) / ry) ** 2 + ((xs - cx) / rx) ** 2 > 1
+    return fill_nearest(out, valid).astype(np.float32)

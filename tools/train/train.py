@@ -33,8 +33,9 @@ sys.path.insert(0, TOOLS)
 
 import data  # noqa: E402
 import export  # noqa: E402
+import rendered  # noqa: E402
 from residual_init import residual_init  # noqa: E402
-from svlrm_net import PAPER_LAYERS, SVLRMNet  # noqa: E402
+from svlrm_net import PAPER_LAYERS, SVLRMNet, load_model  # noqa: E402
 
 CHARBONNIER_EPS = 1e-3
 TASKS = {  # task -> metadata of the exported model
@@ -43,9 +44,9 @@ TASKS = {  # task -> metadata of the exported model
     "image_denoise": {"task": "denoising"},
 }
 TRAINING_DATA = {
-    "depth_sr": "procedural RGB-D scenes (tools/train/scenes.py, seeds 0..{scenes}, {scene_size} px) 50%, "
-                "Middlebury 2014 trainingQ (9 scenes, Adirondack and Motorcycle held out) + "
-                "Lu et al. 2014 02_RGBZ_Dataset (RGBZ_01..08) 50%; input = {upsampling}",
+    "depth_sr": "{rendered}procedural RGB-D scenes (tools/train/scenes.py, seeds 0..{scenes}, {scene_size} px) "
+                "{procedural_share:g}%, Middlebury 2014 trainingQ (9 scenes, Adirondack and Motorcycle held out) + "
+                "Lu et al. 2014 02_RGBZ_Dataset (RGBZ_01..08) {procedural_share:g}%; input = {upsampling}",
     "depth_restore": "procedural RGB-D scenes (tools/train/scenes.py, seeds 0..{scenes}) 50%, "
                      "Middlebury 2014 trainingQ (9 scenes, Adirondack and Motorcycle held out) + "
                      "Lu et al. 2014 02_RGBZ_Dataset (RGBZ_01..08) 50%; input = depth + Gaussian "
@@ -85,8 +86,23 @@ def parse_args(argv):
                         help="depth_sr: point and / or box (comma-separated; one drawn per patch)")
     parser.add_argument("--lr-noise", type=float, default=0.0,
                         help="depth_sr: max sigma (unit range) of noise on the low-resolution depth")
-    parser.add_argument("--init-from", metavar="CHECKPOINT.pt",
-                        help="start from another run's weights (fine-tuning; fresh optimizer and schedule)")
+    parser.add_argument("--sensor", action="store_true",
+                        help="depth_sr: sensor-like low-resolution depth (degrade.sensor_degrade: --lr-noise "
+                             "with depth-dependent gain, quantisation, flying pixels, filled holes)")
+    parser.add_argument("--rendered", metavar="DIR", nargs="?", const=rendered.CACHE,
+                        help=f"depth_sr: also train on rendered frames (tools/train/render/) from DIR "
+                             f"(default {rendered.CACHE}), both depth encodings, rescanned as the renderer "
+                             "writes them")
+    parser.add_argument("--rendered-share", type=float, default=0.5,
+                        help="share of patches from rendered frames (the rest: half procedural, half real)")
+    parser.add_argument("--rendered-frames", type=int, default=100000,
+                        help="train on rendered seeds 0..N-1 only")
+    parser.add_argument("--rendered-val", type=int, default=12, help="held-out rendered frames to validate on")
+    parser.add_argument("--rescan-every", type=int, default=200,
+                        help="look for newly rendered frames every N iterations")
+    parser.add_argument("--init-from", metavar="CHECKPOINT.pt|MODEL.safetensors",
+                        help="start from another run's weights or a weights file "
+                             "(fine-tuning; fresh optimizer and schedule)")
     parser.add_argument("--kernels", default="3",
                         help="kernel size of every layer, or 12 comma-separated sizes (the paper: 3; "
                              "larger ones widen the receptive field and depart from the paper)")
@@ -175,6 +191,9 @@ def validate(net, cases, end_to_end, use_input=False):
             per_scale.setdefault(int(name.rsplit("@x", 1)[1]), []).append(r)
     for scale in sorted(per_scale):
         summary[f"val_rmse_x{scale}"] = np.mean(per_scale[scale])
+    render = [r for name, (_, r) in results.items() if name.startswith("render/")]
+    if render:  # the held-out rendered rooms alone: closest to real indoor sensor frames
+        summary["val_rmse_render"] = np.mean(render)
     return summary, results
 
 
@@ -189,11 +208,19 @@ def export_model(net, args, iteration, path):
     net.extra_metadata = dict(TASKS[args.task])
     if args.task == "depth_sr":
         net.extra_metadata["scale"] = args.scales
+        net.extra_metadata["noise"] = "sensor" if args.sensor else "clean" if not args.lr_noise else "noisy"
+    if args.task in ("depth_sr", "depth_restore"):
+        # trained on depth normalised per image over its valid pixels (data.normalise_depth)
+        net.extra_metadata["input_normalisation"] = "valid_range"
+        net.extra_metadata["depth_encoding"] = "metric,inverse" if args.rendered else "inverse"
     if args.end_to_end:  # so that no tool mistakes it for a model of the task: F is beta, not alpha * G + beta
         net.extra_metadata["task"] += " (end-to-end ablation: F = beta)"
     net.extra_metadata.update({
-        "training_data": TRAINING_DATA[args.task].format(scenes=args.scenes - 1, scene_size=args.scene_size,
-                                                         upsampling=upsampling(args).describe()),
+        "training_data": TRAINING_DATA[args.task].format(
+            scenes=args.scenes - 1, scene_size=args.scene_size, upsampling=upsampling(args).describe(),
+            procedural_share=50 * (1 - (args.rendered_share if args.rendered else 0)),
+            rendered=(f"rendered rooms (tools/train/render/, {args.rendered_frames_seen} frames, metric and "
+                      f"inverse depth) {100 * args.rendered_share:g}%, " if args.rendered else "")),
         "iterations": str(iteration),
         "description": (f"SVLRM {args.task}, 12x64 ReLU{kernel_note(args)}, trained by tools/train/train.py "
                         f"(run {args.name}, batch {args.batch}, patch {args.patch}, Charbonnier, "
@@ -207,6 +234,22 @@ def export_model(net, args, iteration, path):
     os.replace(tmp, path)
 
 
+def data_columns(args, degradation):
+    """The validation metrics logged: PSNR, RMSE, and for depth_sr RMSE per scale and on rendered frames."""
+    columns = ["val_psnr", "val_rmse"]
+    if args.task == "depth_sr":
+        columns += [f"val_rmse_x{s}" for s in degradation.scales]
+        if args.rendered:
+            columns.append("val_rmse_render")
+    return columns
+
+
+def export_iterations(path):
+    """The `iterations` metadata of a weights file (for the description of a fine-tuned model)."""
+    import safetensors_io
+    return safetensors_io.load(path)[1].get("iterations", "?")
+
+
 def kernel_note(args):
     sizes = sorted({k for _, _, k in layer_spec(args)})
     return "" if sizes == [3] else f", kernels {args.kernels} (wider than the paper's 3x3)"
@@ -216,7 +259,7 @@ def upsampling(args):
     """The depth_sr degradation chosen on the command line."""
     return data.Upsampling(scales=[int(s) for s in args.scales.split(",")],
                            downsamplings=args.downsampling.split(","),
-                           noise=args.lr_noise, val_noise=args.lr_noise / 2)
+                           noise=args.lr_noise, val_noise=args.lr_noise / 2, sensor=args.sensor)
 
 
 def open_log(path, columns, resume_iteration):
@@ -252,7 +295,11 @@ def main(argv=None):
     iteration, elapsed = 0, 0.0
     args.init_note = ""
     if args.init_from:
-        origin = torch.load(args.init_from)
+        if args.init_from.endswith(".safetensors"):
+            origin = {"model": {k: v.float() for k, v in load_model(args.init_from).state_dict().items()},
+                      "iteration": f"{export_iterations(args.init_from)} of that file"}
+        else:
+            origin = torch.load(args.init_from)
         args.init_note = f", initialised from {args.init_from} (iteration {origin['iteration']})"
         if not args.resume:
             net.load_state_dict(widened(origin["model"], net))
@@ -268,14 +315,35 @@ def main(argv=None):
 
     scene_size = tuple(int(v) for v in args.scene_size.split("x"))
     degradation = upsampling(args)
-    groups = data.training_groups(args.task, args.data, args.scenes, degradation, scene_size)
+    share = args.rendered_share if args.rendered else 0.0
+    groups = data.training_groups(args.task, args.data, args.scenes, degradation, scene_size, share)
     sampler = data.PatchSampler(args.task, groups, rng, args.patch, degradation)
-    cases = data.validation_set(args.task, args.data, degradation)
-    baseline, _ = validate(net, cases, args.end_to_end, use_input=True)
-    with open(os.path.join(run, "val_input.json"), "w") as out:
-        json.dump({k: float(v) for k, v in baseline.items()}, out, indent=1)
-    print("validation, degraded input:", {k: round(float(v), 3) for k, v in baseline.items()}, flush=True)
-    columns = ["iteration", "wall_s", "train_loss", "lr"] + list(baseline)
+    seen = set()
+
+    def rescan():
+        """Add the rendered frames written since the last scan (the renderer may still run)."""
+        if args.rendered:
+            sampler.add(len(groups) - 1, rendered.training_items(args.rendered, seen, args.rendered_frames))
+            args.rendered_frames_seen = len(seen)
+
+    args.rendered_frames_seen = 0
+    rescan()
+    def validation_cases():
+        """The validation set, with the held-out rendered frames finished so far; its input's metrics."""
+        val_rendered = rendered.validation_items(args.rendered, args.rendered_val) if args.rendered else []
+        cases = data.validation_set(args.task, args.data, degradation, val_rendered)
+        baseline, _ = validate(net, cases, args.end_to_end, use_input=True)
+        with open(os.path.join(run, "val_input.json"), "w") as out:
+            json.dump({k: float(v) for k, v in baseline.items()}, out, indent=1)
+        print(f"validation: {len(cases)} cases ({len(val_rendered)} rendered frames); degraded input:",
+              {k: round(float(v), 3) for k, v in baseline.items()}, flush=True)
+        return len(val_rendered), cases
+
+    val_frames, cases = validation_cases()
+    if args.rendered:
+        print(f"rendered: {len(seen)} training frames", flush=True)
+    # the rendered validation frames may still be being rendered: their column exists from the start
+    columns = ["iteration", "wall_s", "train_loss", "lr"] + list(data_columns(args, degradation))
     log, writer = open_log(os.path.join(run, "log.csv"), columns,
                            iteration if args.resume else None)
 
@@ -307,6 +375,8 @@ def main(argv=None):
         optimizer.step()
         losses.append(float(loss) / max(float(mask.sum()), 1.0))  # logged per pixel
         iteration += 1
+        if iteration % args.rescan_every == 0:
+            rescan()
         if iteration % args.log_every:
             continue
         elapsed = time.time() - start
@@ -314,6 +384,9 @@ def main(argv=None):
                "train_loss": f"{np.mean(losses):.6f}", "lr": f"{lr:.3g}"}
         losses = []
         if iteration % args.val_every == 0:
+            if args.rendered and val_frames < args.rendered_val and \
+                    len(rendered.finished_seeds(args.rendered, rendered.VAL_SEEDS)) > val_frames:
+                val_frames, cases = validation_cases()
             summary, _ = validate(net, cases, args.end_to_end)
             row.update({k: f"{v:.4f}" for k, v in summary.items()})
         writer.writerow(row)

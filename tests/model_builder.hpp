@@ -41,6 +41,8 @@ inline blob_parts parts_of(const svlrm::model& m) {
                   {"input_order", m.guide_first ? "guide,input" : "input,guide"},
                   {"output_order", m.beta_first ? "beta,alpha" : "alpha,beta"}};
     if (m.activation == svlrm::activation::leaky_relu) p.metadata["activation_slope"] = std::to_string(m.activation_slope);
+    if (m.input_normalisation != svlrm::input_normalisation::none)
+        p.metadata["input_normalisation"] = svlrm::to_string(m.input_normalisation);
     auto add = [&](const std::string& name, const std::vector<float>& v, const std::string& shape) {
         const std::size_t begin = p.data.size();
         p.data.resize(begin + v.size() * 4);

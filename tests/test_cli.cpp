@@ -319,6 +319,19 @@ TEST_CASE("svlrm info prints a model's layers and sizes", "[cli]") {
     CHECK(r.out.find("parameters:       " + std::to_string(in.model.parameter_count())) != std::string::npos);
     CHECK(r.out.find("receptive radius: 3 pixels") != std::string::npos);
     CHECK(r.out.find("format: svlrm") != std::string::npos);
+    CHECK(r.out.find("normalisation:    none") != std::string::npos);
+    // A valid_range model says so, and its informational depth_encoding is listed.
+    svlrm::model m = in.model;
+    m.input_normalisation = svlrm::input_normalisation::valid_range;
+    auto parts = svlrm_test::parts_of(m);
+    parts.metadata["depth_encoding"] = "metric,inverse";
+    const auto bytes = svlrm_test::assemble(svlrm_test::header_of(parts), parts.data);
+    std::ofstream(in.dir / "range.safetensors", std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    const run_result v = cli(in.dir, "info range.safetensors");
+    REQUIRE(v.code == 0);
+    CHECK(v.out.find("normalisation:    valid_range") != std::string::npos);
+    CHECK(v.out.find("depth_encoding: metric,inverse") != std::string::npos);
 }
 
 TEST_CASE("svlrm batch mode filters every image of a folder", "[cli]") {

@@ -279,3 +279,24 @@ TEST_CASE("cudnn: run_device composes F on the device", "[cudnn][gpu]") {
     SVLRM_GPU_CHECK(cudaStreamDestroy(s));
     for (float* p : d) SVLRM_GPU_CHECK(cudaFree(p));
 }
+
+TEST_CASE("cudnn: valid_range models run through joint_filter, run_device refuses them", "[cudnn][gpu][normalisation]") {
+    if (!have_gpu()) return;
+    svlrm::model m = paper_model();
+    m.input_normalisation = svlrm::input_normalisation::valid_range;
+    const long w = 57, h = 43;
+    const image<float> guide = svlrm_test::random_image(w, h, 1, 23);
+    image<float> input = svlrm_test::random_image(w, h, 1, 24, 955.0f / 65535.0f, 2702.0f / 65535.0f);
+    input(5, 7) = 0.0f;  // a hole, out of the range
+    const result expected = run_filter(svlrm::joint_filter<svlrm::backend::reference>(m), guide, input);
+    const result got = run_filter(svlrm::joint_filter<svlrm::backend::cudnn>(m), guide, input);
+    CHECK(rel(got.f, expected.f) <= tolerance(cudnn_precision::fp32));
+    CHECK(rel(got.alpha, expected.alpha) <= tolerance(cudnn_precision::fp32));
+    CHECK(rel(got.beta, expected.beta) <= tolerance(cudnn_precision::fp32));
+    // run_device checks the model before it touches any pointer.
+    const svlrm::backend::cudnn b(m);
+    float dummy = 0;
+    REQUIRE_THROWS_AS(b.run_device(&dummy, &dummy, &dummy, nullptr, nullptr, w, h, nullptr), svlrm::unavailable_error);
+    REQUIRE_THROWS_WITH(b.run_device(&dummy, &dummy, &dummy, nullptr, nullptr, w, h, nullptr),
+                        Catch::Contains("input_normalisation is valid_range"));
+}

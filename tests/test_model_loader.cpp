@@ -87,6 +87,30 @@ TEST_CASE("metadata options are read", "[model]") {
     CHECK(*a.meta("task") == "depth_upsampling");
 }
 
+TEST_CASE("input_normalisation is read, absent means none", "[model]") {
+    const svlrm::model m = small_model();
+    for (const auto& [value, expected] :
+         {std::pair<std::string, svlrm::input_normalisation>{"", svlrm::input_normalisation::none},
+          {"none", svlrm::input_normalisation::none},
+          {"valid_range", svlrm::input_normalisation::valid_range}}) {
+        auto p = parts_of(m);
+        if (!value.empty()) p.metadata["input_normalisation"] = value;
+        p.metadata["depth_encoding"] = "metric,inverse";  // informational, shown by svlrm info only
+        const auto bytes = assemble(header_of(p), p.data);
+        INFO("input_normalisation \"" << value << "\"");
+        const svlrm::model a = svlrm::model::load(bytes.data(), bytes.size());
+        CHECK(a.input_normalisation == expected);
+        REQUIRE(a.meta("depth_encoding"));
+        CHECK(*a.meta("depth_encoding") == "metric,inverse");
+    }
+    svlrm::model v = m;
+    v.input_normalisation = svlrm::input_normalisation::valid_range;
+    const auto bytes = svlrm_test::to_bytes(v);
+    CHECK(svlrm::model::load(bytes.data(), bytes.size()).input_normalisation == svlrm::input_normalisation::valid_range);
+    v.input_normalisation = static_cast<svlrm::input_normalisation>(7);
+    REQUIRE_THROWS_WITH(v.validate("hand-built"), Catch::Contains("input_normalisation"));
+}
+
 TEST_CASE("F16 and BF16 weights are widened to float", "[model]") {
     // One 1x1 layer 2->2 with weights chosen to be exact in both formats.
     const float values[4] = {1.0f, -2.0f, 0.5f, 0.25f};
@@ -242,6 +266,11 @@ TEST_CASE("malformed and hostile blobs are each rejected with their own message"
         auto p = good;
         p.metadata["activation"] = "gelu";
         expect_rejected(assemble(header_of(p), p.data), "\"activation\" is \"gelu\"");
+    }
+    SECTION("unknown input normalisation") {
+        auto p = good;
+        p.metadata["input_normalisation"] = "bogus";
+        expect_rejected(assemble(header_of(p), p.data), "\"input_normalisation\" is \"bogus\"; expected none or valid_range");
     }
     SECTION("bad slope") {
         auto p = good;

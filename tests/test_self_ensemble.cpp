@@ -1,8 +1,9 @@
 // filter_options::self_ensemble against a float64 re-derivation: the reference network
-// run on the 8 rotations / reflections of the image (written here as rot90^r then an
-// optional mirror, independently of detail::dihedral), each result rotated back, then
-// averaged. Also: tiled equals whole-image, and an exactly symmetric network gains
-// nothing. (The oneDNN backend's ensemble is checked in test_onednn_backend.cpp.)
+// (with and without input_normalisation = valid_range) run on the 8 rotations /
+// reflections of the image (written here as rot90^r then an optional mirror,
+// independently of detail::dihedral), each result rotated back, then averaged. Also:
+// tiled equals whole-image, and an exactly symmetric network gains nothing. (The
+// oneDNN backend's ensemble is checked in test_onednn_backend.cpp.)
 #include <svlrm/backend/reference.hpp>
 #include <svlrm/joint_filter.hpp>
 
@@ -86,18 +87,24 @@ svlrm::filter_options ensemble(long tile = 0) {
 
 TEST_CASE("self-ensemble is the mean of the 8 transformed reference results", "[joint_filter][self_ensemble]") {
     for (auto act : {svlrm::activation::relu, svlrm::activation::leaky_relu}) {
-        const svlrm::model m = svlrm_test::random_model({2, 8, 8, 8, 2}, 3, act, 31);
-        const long w = 23, h = 14;  // not square: half of the transforms swap the sides
-        const auto guide = svlrm_test::random_image(w, h, 1, 5), input = svlrm_test::random_image(w, h, 1, 6);
-        const auto got = svlrm_test::run_filter(reference_filter(m, {}, ensemble()), guide, input);
-        const auto expected = ensemble_reference(m, guide, input);
-        const std::size_t n = std::size_t(w * h);
-        CHECK(svlrm_test::rel_l2(got.alpha.data(), expected.alpha.data(), n) <= 1e-6);
-        CHECK(svlrm_test::rel_l2(got.beta.data(), expected.beta.data(), n) <= 1e-6);
-        CHECK(svlrm_test::rel_l2(got.f.data(), expected.output.data(), n) <= 1e-6);
-        // ...and it is not the single pass: the random network is far from symmetric.
-        const auto single = svlrm_test::run_filter(reference_filter(m), guide, input);
-        CHECK(svlrm_test::rel(single.f, got.f) > 1e-3);
+        for (auto norm : {svlrm::input_normalisation::none, svlrm::input_normalisation::valid_range}) {
+            svlrm::model m = svlrm_test::random_model({2, 8, 8, 8, 2}, 3, act, 31);
+            m.input_normalisation = norm;
+            const long w = 23, h = 14;  // not square: half of the transforms swap the sides
+            const bool narrow = norm == svlrm::input_normalisation::valid_range;  // then a narrow depth-like range
+            const auto guide = svlrm_test::random_image(w, h, 1, 5),
+                       input = svlrm_test::random_image(w, h, 1, 6, narrow ? 0.3f : 0.0f, narrow ? 0.32f : 1.0f);
+            INFO(svlrm::to_string(norm));
+            const auto got = svlrm_test::run_filter(reference_filter(m, {}, ensemble()), guide, input);
+            const auto expected = ensemble_reference(m, guide, input);
+            const std::size_t n = std::size_t(w * h);
+            CHECK(svlrm_test::rel_l2(got.alpha.data(), expected.alpha.data(), n) <= 1e-6);
+            CHECK(svlrm_test::rel_l2(got.beta.data(), expected.beta.data(), n) <= 1e-6);
+            CHECK(svlrm_test::rel_l2(got.f.data(), expected.output.data(), n) <= 1e-6);
+            // ...and it is not the single pass: the random network is far from symmetric.
+            const auto single = svlrm_test::run_filter(reference_filter(m), guide, input);
+            CHECK(svlrm_test::rel(single.f, got.f) > 1e-3);
+        }
     }
 }
 

@@ -22,7 +22,8 @@ import numpy as np
 import torch
 
 import safetensors_io
-from svlrm_net import ACTIVATIONS, INPUT_ORDERS, OUTPUT_ORDERS, SVLRMNet, format_layers
+from svlrm_net import (ACTIVATIONS, INPUT_NORMALISATIONS, INPUT_ORDERS, OUTPUT_ORDERS, SVLRMNet,
+                       format_layers)
 
 WRAPPER_KEYS = ("state_dict", "model", "net")
 DATA_PARALLEL_PREFIX = "module."
@@ -309,6 +310,11 @@ def parse_args(argv):
                         help="rename keys by prefix; see above (repeatable)")
     parser.add_argument("--task", help="e.g. depth_upsampling, depth_restoration, denoising")
     parser.add_argument("--scale", help="upsampling factor the model was trained for, e.g. 8")
+    parser.add_argument("--input-normalisation", choices=INPUT_NORMALISATIONS,
+                        help="valid_range for a model trained on inputs stretched per image to "
+                             "[0, 1] over their nonzero pixels (default: key left out, = none)")
+    parser.add_argument("--depth-encoding",
+                        help="informational: depth encodings trained on, e.g. metric,inverse")
     parser.add_argument("--training-data", help="free text: what it was trained on")
     parser.add_argument("--description", help="free text")
     parser.add_argument("--dtype", choices=("f32", "f16", "bf16"), default="f32",
@@ -320,6 +326,8 @@ def main(argv=None):
     args = parse_args(argv)
     extra = {key: value for key, value in (
         ("task", args.task), ("scale", args.scale),
+        ("input_normalisation", args.input_normalisation),
+        ("depth_encoding", args.depth_encoding),
         ("training_data", args.training_data), ("description", args.description))
         if value is not None}
     try:

@@ -23,6 +23,8 @@ PAPER_LAYERS = [(2, 64, 3)] + [(64, 64, 3)] * 10 + [(64, 2, 3)]
 ACTIVATIONS = ("relu", "leaky_relu")
 INPUT_ORDERS = ("input,guide", "guide,input")
 OUTPUT_ORDERS = ("alpha,beta", "beta,alpha")
+# Metadata key input_normalisation (docs/weights-format.md); absent means "none".
+INPUT_NORMALISATIONS = ("none", "valid_range")
 # Metadata keys this module writes from its own fields; any other key is carried along.
 _OWN_KEYS = ("format", "format_version", "layers", "activation", "activation_slope",
              "input_order", "output_order")
@@ -68,13 +70,24 @@ def parse_layers(text):
     return layers
 
 
+def input_normalisation_of(meta):
+    """The metadata's input_normalisation ('none' when absent); ValueError if unknown."""
+    value = meta.get("input_normalisation", "none")
+    if value not in INPUT_NORMALISATIONS:
+        raise ValueError(f"input_normalisation must be one of {INPUT_NORMALISATIONS}, "
+                         f"got {value!r}")
+    return value
+
+
 class SVLRMNet(nn.Module):
     """Coefficient network: (input, guide) -> (alpha, beta).
 
     layers: [(in, out, kernel), ...], default the paper's 2->64, 10x 64->64, 64->2.
     activation: 'relu' (paper) or 'leaky_relu' with negative `slope`.
     input_order / output_order: channel order of the network's inputs / outputs.
-    extra_metadata: other metadata keys (task, scale, ...) kept for metadata().
+    extra_metadata: other metadata keys (task, scale, input_normalisation,
+    depth_encoding, ...) kept for metadata(); input_normalisation is checked and
+    used by filter().
     """
 
     def __init__(self, layers=None, activation="relu", slope=0.1,
@@ -96,6 +109,7 @@ class SVLRMNet(nn.Module):
         self.input_order = input_order
         self.output_order = output_order
         self.extra_metadata = dict(extra_metadata or {})
+        input_normalisation_of(self.extra_metadata)
         self.layers = nn.ModuleList(
             nn.Conv2d(c_in, c_out, kernel, stride=1, padding=kernel // 2, bias=True)
             for c_in, c_out, kernel in layers)
@@ -122,10 +136,40 @@ class SVLRMNet(nn.Module):
         """The filtered output F = alpha * G + beta (Eq. 5)."""
         return alpha * guide + beta
 
+    @property
+    def input_normalisation(self):
+        """'none' or 'valid_range': the metadata key, kept in extra_metadata."""
+        return input_normalisation_of(self.extra_metadata)
+
+    @staticmethod
+    def valid_range(input):  # noqa: A002
+        """lo, span [N, C, 1, 1]: min and max of each image's nonzero pixels.
+
+        0 means "no measurement" (depth sensors), so it is left out; span is 1 when
+        no pixel or a single value remains (the input is then only shifted).
+        """
+        valid = input != 0
+        inf = torch.full_like(input, math.inf)
+        lo = torch.where(valid, input, inf).amin(dim=(2, 3), keepdim=True)
+        hi = torch.where(valid, input, -inf).amax(dim=(2, 3), keepdim=True)
+        some = valid.any(dim=3, keepdim=True).any(dim=2, keepdim=True)
+        lo = torch.where(some, lo, torch.zeros_like(lo))
+        span = torch.where(some & (hi > lo), hi - lo, torch.ones_like(lo))
+        return lo, span
+
     def filter(self, input, guide):  # noqa: A002
-        """F for the given input and guide, [N, 1, H, W]."""
-        alpha, beta = self(input, guide)
-        return self.compose(alpha, beta, guide)
+        """F for the given input and guide, [N, 1, H, W].
+
+        With input_normalisation = valid_range, each image of the batch is first
+        stretched from [lo, lo + span] (valid_range) to [0, 1] and F mapped back, as
+        svlrm::joint_filter does; alpha and beta stay on the network's scale.
+        """
+        if self.input_normalisation == "none":
+            alpha, beta = self(input, guide)
+            return self.compose(alpha, beta, guide)
+        lo, span = self.valid_range(input)
+        alpha, beta = self((input - lo) / span, guide)
+        return lo + span * self.compose(alpha, beta, guide)
 
     def metadata(self):
         """The `__metadata__` dict of docs/weights-format.md; every value a string."""

@@ -5,11 +5,14 @@
 // luma, filters each input channel with the same guide, optionally in tiles, and
 // writes nothing until every channel has been computed: on any error (or
 // cancellation) the outputs are untouched, and the output may alias the inputs.
+// A model with input_normalisation = valid_range has each input channel stretched
+// from the range of its nonzero pixels to [0, 1] first (detail/valid_range.hpp).
 #pragma once
 
 #include <svlrm/backend/contract.hpp>
 #include <svlrm/detail/dihedral.hpp>
 #include <svlrm/detail/planes.hpp>
+#include <svlrm/detail/valid_range.hpp>
 #include <svlrm/error.hpp>
 #include <svlrm/image.hpp>
 #include <svlrm/model.hpp>
@@ -72,7 +75,9 @@ public:
         run<G, I, O, float>(guide, input, out, nullptr, nullptr);
     }
 
-    // Also writes the coefficient maps (float, as many channels as input).
+    // Also writes the coefficient maps (float, as many channels as input), as the
+    // network gives them: on its scale (input_scale, guide_scale, and for valid_range
+    // the normalised input), so F = lo + span * (alpha * guide_scale * G + beta) / input_scale.
     template <pixel_type G, pixel_type I, pixel_type O, pixel_type A>
     void apply(image_view<G> guide, image_view<I> input, image_view<O> out, image_view<A> alpha,
                image_view<A> beta) const {
@@ -168,7 +173,14 @@ private:
                         bool keep_coefficients, std::ptrdiff_t& done, std::ptrdiff_t total) const {
         const std::ptrdiff_t w = input.width, h = input.height, t = tile_side(w, h);
         const std::ptrdiff_t halo = model_.receptive_radius();
-        const float si = model_.input_scale, sg = model_.guide_scale, inv_si = 1.0f / si;
+        // valid_range: one map for the whole channel, taken before tiling, so that every
+        // tile (and every self-ensemble pass) sees the same normalised values. none:
+        // lo = 0, span = 1, the identity.
+        const detail::value_range range = model_.input_normalisation == svlrm::input_normalisation::valid_range
+                                              ? detail::valid_range(input, c)
+                                              : detail::value_range{};
+        const float si = model_.input_scale, sg = model_.guide_scale;
+        const float lo = range.lo, in_gain = si / range.span, out_gain = range.span / si;
         r.output = detail::plane(w, h);
         if (keep_coefficients) r.alpha = detail::plane(w, h), r.beta = detail::plane(w, h);
         for (std::ptrdiff_t ty = 0; ty < h; ty += t)
@@ -184,7 +196,7 @@ private:
                 const int input_slot = model_.guide_first ? 1 : 0;
                 for (std::ptrdiff_t y = 0; y < th; ++y)
                     for (std::ptrdiff_t x = 0; x < tw; ++x) {
-                        in[input_slot](x, y) = si * to_unit(input(x0 + x, y0 + y, c));
+                        in[input_slot](x, y) = in_gain * (to_unit(input(x0 + x, y0 + y, c)) - lo);
                         in[1 - input_slot](x, y) = sg * guide(x0 + x, y0 + y);
                     }
                 infer(in, net_out);
@@ -194,7 +206,7 @@ private:
                     for (std::ptrdiff_t x = tx; x < std::min(w, tx + t); ++x) {
                         const float av = a(x - x0, y - y0), bv = b(x - x0, y - y0);
                         // Eq. 5 on the network's scale, returned to the input's scale.
-                        r.output(x, y) = (av * (sg * guide(x, y)) + bv) * inv_si;
+                        r.output(x, y) = lo + out_gain * (av * (sg * guide(x, y)) + bv);
                         if (keep_coefficients) r.alpha(x, y) = av, r.beta(x, y) = bv;
                     }
                 ++done;

@@ -22,6 +22,14 @@ namespace svlrm {
 
 enum class activation { relu, leaky_relu };
 
+// How joint_filter prepares each input channel before the network (metadata key
+// "input_normalisation", docs/weights-format.md).
+enum class input_normalisation { none, valid_range };
+
+inline const char* to_string(input_normalisation n) {
+    return n == input_normalisation::valid_range ? "valid_range" : "none";
+}
+
 struct conv_layer {
     int in_channels = 0;
     int out_channels = 0;
@@ -39,6 +47,9 @@ public:
     bool beta_first = false;        // network output channels are [beta, alpha] (default [alpha, beta])
     float input_scale = 1.0f;       // the network sees input_scale * I ...
     float guide_scale = 1.0f;       // ... and guide_scale * G, both on the unit scale
+    // valid_range: each input channel is first stretched from the [min, max] of its
+    // nonzero pixels to [0, 1], and F mapped back (docs/weights-format.md).
+    svlrm::input_normalisation input_normalisation = svlrm::input_normalisation::none;
     std::vector<std::pair<std::string, std::string>> metadata;  // every key of the file, for display
 
     static constexpr int format_version = 1;
@@ -128,6 +139,9 @@ public:
             fail("activation_slope is not finite");
         if (!(input_scale > 0 && std::isfinite(input_scale)) || !(guide_scale > 0 && std::isfinite(guide_scale)))
             fail("input_scale and guide_scale must be positive and finite");
+        if (input_normalisation != svlrm::input_normalisation::none &&
+            input_normalisation != svlrm::input_normalisation::valid_range)
+            fail("input_normalisation is not none or valid_range");
     }
 
     static constexpr std::uint64_t max_file_bytes = 1ull << 30;
@@ -171,6 +185,11 @@ private:
         else fail("__metadata__ \"output_order\" is \"" + out_order + "\"; expected alpha,beta or beta,alpha");
         if (const auto* s = file.meta("input_scale")) m.input_scale = parse_float(*s, "input_scale", where);
         if (const auto* s = file.meta("guide_scale")) m.guide_scale = parse_float(*s, "guide_scale", where);
+        if (const auto* n = file.meta("input_normalisation")) {
+            if (*n == "none") m.input_normalisation = svlrm::input_normalisation::none;
+            else if (*n == "valid_range") m.input_normalisation = svlrm::input_normalisation::valid_range;
+            else fail("__metadata__ \"input_normalisation\" is \"" + *n + "\"; expected none or valid_range");
+        }
         if (const auto* c = file.meta("guide_color"); c && *c != "bt601")
             fail("__metadata__ \"guide_color\" is \"" + *c + "\"; only bt601 is defined");
 

@@ -5,6 +5,7 @@
 
 #include <svlrm/model.hpp>
 
+#include <algorithm>
 #include <vector>
 
 namespace svlrm_ref {
@@ -41,18 +42,33 @@ struct svlrm_result {
     std::vector<double> alpha, beta, output;
 };
 
-// Eq. 5 for one input plane and a gray guide plane on the unit scale.
+// Eq. 5 for one input plane and a gray guide plane on the unit scale. With
+// input_normalisation = valid_range the input is first mapped from [lo, hi], the
+// range of its nonzero values, to [0, 1] (span 1 when there is no such range), and
+// the output back.
 inline svlrm_result filter(const svlrm::model& m, const std::vector<double>& input, const std::vector<double>& guide,
                            long w, long h) {
+    double lo = 0, span = 1;
+    if (m.input_normalisation == svlrm::input_normalisation::valid_range) {
+        bool any = false;
+        double mn = 0, mx = 0;
+        for (double v : input) {
+            if (v == 0) continue;
+            mn = any ? std::min(mn, v) : v;
+            mx = any ? std::max(mx, v) : v;
+            any = true;
+        }
+        if (any) lo = mn, span = mx > mn ? mx - mn : 1.0;
+    }
     std::vector<double> si(input), sg(guide);
-    for (auto& v : si) v *= m.input_scale;
+    for (auto& v : si) v = m.input_scale * (v - lo) / span;
     for (auto& v : sg) v *= m.guide_scale;
     const auto out = network(m, m.guide_first ? std::vector{sg, si} : std::vector{si, sg}, w, h);
     svlrm_result r;
     r.alpha = out[m.beta_first ? 1 : 0];
     r.beta = out[m.beta_first ? 0 : 1];
     r.output.resize(w * h);
-    for (long i = 0; i < w * h; ++i) r.output[i] = (r.alpha[i] * sg[i] + r.beta[i]) / m.input_scale;
+    for (long i = 0; i < w * h; ++i) r.output[i] = lo + span * (r.alpha[i] * sg[i] + r.beta[i]) / m.input_scale;
     return r;
 }
 

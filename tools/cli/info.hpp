@@ -23,6 +23,10 @@ inline int run_info(const arguments& args) {
     std::printf("\ninput order:      %s\n", m.guide_first ? "guide, input" : "input, guide");
     std::printf("output order:     %s\n", m.beta_first ? "beta, alpha" : "alpha, beta");
     std::printf("scales:           input x %g, guide x %g\n", double(m.input_scale), double(m.guide_scale));
+    std::printf("normalisation:    %s\n",
+                m.input_normalisation == svlrm::input_normalisation::valid_range
+                    ? "valid_range (each input channel stretched from the range of its nonzero pixels to [0, 1])"
+                    : "none");
     std::printf("layers:           %zu\n", m.layers.size());
     for (std::size_t i = 0; i < m.layers.size(); ++i) {
         const auto& l = m.layers[i];

@@ -261,6 +261,19 @@ class SVLRMNetMetadata(unittest.TestCase):
                        {"task": "denoising"})
         self.assertEqual(SVLRMNet.from_metadata(net.metadata()).metadata(), net.metadata())
 
+    def test_normalisation_keys_round_trip(self):
+        extra = {"input_normalisation": "valid_range", "depth_encoding": "metric,inverse"}
+        net = SVLRMNet(SMALL, extra_metadata=extra)
+        meta = net.metadata()
+        self.assertEqual({k: meta[k] for k in extra}, extra)
+        again = SVLRMNet.from_metadata(meta)
+        self.assertEqual(again.metadata(), meta)
+        self.assertEqual(again.input_normalisation, "valid_range")
+        self.assertEqual(SVLRMNet(SMALL).input_normalisation, "none")
+        self.assertNotIn("input_normalisation", SVLRMNet(SMALL).metadata())
+        with self.assertRaisesRegex(ValueError, "input_normalisation .*'bogus'"):
+            SVLRMNet.from_metadata(dict(meta, input_normalisation="bogus"))
+
     def test_from_metadata_rejects(self):
         meta = SVLRMNet(SMALL).metadata()
         for change, pattern in (({"format_version": "2"}, "format_version"),
@@ -275,6 +288,52 @@ class SVLRMNetMetadata(unittest.TestCase):
         del meta["input_order"]
         with self.assertRaisesRegex(ValueError, "missing required key 'input_order'"):
             SVLRMNet.from_metadata(meta)
+
+
+class SVLRMNetNormalisation(unittest.TestCase):
+    """filter() with input_normalisation = valid_range, against numpy written out."""
+
+    def setUp(self):
+        torch.manual_seed(3)
+        self.net = SVLRMNet([(2, 6, 3), (6, 6, 3), (6, 2, 3)], "leaky_relu", 0.1,
+                            extra_metadata={"input_normalisation": "valid_range"}).double()
+        rng = np.random.default_rng(4)
+        # Four images: 16-bit millimetres with holes, a wide range, one value
+        # with holes, all holes.
+        inputs = [rng.uniform(955, 2702, size=(9, 11)) / 65535, rng.uniform(0.1, 0.9, size=(9, 11)),
+                  np.full((9, 11), 0.4), np.zeros((9, 11))]
+        inputs[0][::3, ::4] = 0
+        inputs[2][1, 2] = 0
+        self.input = np.stack(inputs)[:, None]
+        self.guide = rng.uniform(0, 1, size=self.input.shape)
+
+    def test_filter_matches_numpy(self):
+        expected = []
+        for image, guide in zip(self.input, self.guide):
+            valid = image[image != 0]
+            lo = valid.min() if valid.size else 0.0
+            span = valid.max() - lo if valid.size and valid.max() > lo else 1.0
+            with torch.no_grad():
+                alpha, beta = self.net(torch.from_numpy((image - lo) / span)[None],
+                                       torch.from_numpy(guide)[None])
+            expected.append(lo + span * (alpha[0].numpy() * guide + beta[0].numpy()))
+        with torch.no_grad():
+            got = self.net.filter(torch.from_numpy(self.input), torch.from_numpy(self.guide))
+        np.testing.assert_allclose(got.numpy(), np.stack(expected), rtol=1e-12, atol=1e-15)
+
+    def test_filter_is_affine_equivariant_and_none_is_unchanged(self):
+        # The image without holes (a hole reaches the network as -lo / span, which an
+        # affine map changes).
+        input_, guide = torch.from_numpy(self.input[1:2]), torch.from_numpy(self.guide[1:2])
+        with torch.no_grad():
+            base = self.net.filter(input_, guide)
+            moved = 37 * input_ + 0.01
+            np.testing.assert_allclose(self.net.filter(moved, guide).numpy(),
+                                       (37 * base + 0.01).numpy(), rtol=1e-9)
+            self.net.extra_metadata["input_normalisation"] = "none"
+            alpha, beta = self.net(input_, guide)
+            np.testing.assert_array_equal(self.net.filter(input_, guide).numpy(),
+                                          (alpha * guide + beta).numpy())
 
 
 class Sequential12(nn.Module):
@@ -359,6 +418,17 @@ class ExportCommand(TempDirTest):
         self.assert_fails(state, "layer 1: takes 2 channels but layer 0 produces 8")
         self.assert_fails(state, "no key matches conv99", *maps, "--map", "conv99=layers.12")
         self.assert_fails(state, r"must become 'layers.<i>'", *maps[:-2])
+
+    def test_normalisation_options_reach_the_metadata(self):
+        model = Sequential12()
+        convs = [m for m in model.net if isinstance(m, nn.Conv2d)]
+        meta = self.assert_exports(model.state_dict(), convs, "--input-normalisation",
+                                   "valid_range", "--depth-encoding", "metric,inverse")
+        self.assertEqual((meta["input_normalisation"], meta["depth_encoding"]),
+                         ("valid_range", "metric,inverse"))
+        meta = self.assert_exports(model.state_dict(), convs)
+        self.assertNotIn("input_normalisation", meta)
+        self.assert_fails(model.state_dict(), "invalid choice", "--input-normalisation", "bogus")
 
     def test_half_precision_exports(self):
         model = Sequential12()

@@ -158,10 +158,19 @@ public:
     // alpha and beta (both or neither) receive the coefficients with F = alpha * G + beta
     // on the caller's scale (the model's input_scale / guide_scale are folded into the
     // first and last layers). Queued on `stream`; every pointer must stay valid until
-    // the stream has run it. Throws std::invalid_argument for bad arguments.
+    // the stream has run it. Throws std::invalid_argument for bad arguments, and
+    // unavailable_error for a model with input_normalisation = valid_range: its range
+    // is a min / max over the whole input, a reduction this path does not compute
+    // (joint_filter<cudnn> computes it on the host).
     void run_device(const float* d_input, const float* d_guide, float* d_output, float* d_alpha, float* d_beta,
                     std::ptrdiff_t width, std::ptrdiff_t height, cudaStream_t stream) const {
         constexpr const char* fn = "svlrm::backend::cudnn::run_device";
+        if (state_->m.input_normalisation != svlrm::input_normalisation::none)
+            throw unavailable_error(std::string(fn) + ": the model's input_normalisation is " +
+                                    svlrm::to_string(state_->m.input_normalisation) +
+                                    ", which needs the min and max of the input's nonzero pixels (a reduction over "
+                                    "the whole image) that run_device does not compute; use joint_filter<cudnn>, "
+                                    "which computes the range on the host");
         if (width < 1 || height < 1) svlrm::detail::throw_invalid(fn, "width and height must be positive");
         if (!d_input || !d_guide || !d_output) svlrm::detail::throw_invalid(fn, "input, guide and output must not be null");
         if ((d_alpha == nullptr) != (d_beta == nullptr))

@@ -12,7 +12,9 @@
 #include <omp.h>
 #endif
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
@@ -65,6 +67,19 @@ inline void apply_threads(const arguments& args) {
 
 // ---- the SVLRM network ----------------------------------------------------------------
 
+// Whether `scale` is one of the factors in the model's "scale" metadata (true when it has none).
+inline bool trained_at(const svlrm::model& m, int scale) {
+    const std::string* list = m.meta("scale");
+    if (!list) return true;
+    std::size_t pos = 0;
+    while (pos <= list->size()) {
+        const std::size_t comma = std::min(list->find(',', pos), list->size());
+        if (list->substr(pos, comma - pos) == std::to_string(scale)) return true;
+        pos = comma + 1;
+    }
+    return false;
+}
+
 inline int run_network(const arguments& args, task t, const std::string& bundled) {
     t.coefficients = true;
     apply_threads(args);
@@ -74,8 +89,16 @@ inline int run_network(const arguments& args, task t, const std::string& bundled
     pipeline p(args, t, files);
     const svlrm::model m = load_model(args, bundled);
     const network net(m, args, tiles);
+    bool warned = false;
     return p.run([&](const svlrm::image<float>& in, const svlrm::image<float>& guide, int scale) {
         filter_result r;
+        if (t.upsamples && !warned && !args.has("quiet") && !trained_at(m, scale)) {
+            // The network refines whatever bicubic upsampling it is given, so it still runs;
+            // between trained factors its error lies between theirs (measured: docs/results.md).
+            std::fprintf(stderr, "svlrm: note: the model was trained at x%s, not x%d\n", m.meta("scale")->c_str(),
+                         scale);
+            warned = true;
+        }
         svlrm::image<float> up;
         if (scale > 1) {  // the network refines a bicubic upsampling (the DJF protocol)
             up = svlrm::image<float>(guide.width(), guide.height(), in.channels());
@@ -97,10 +120,18 @@ inline std::vector<command> network_commands() {
         {"upsample", "depth upsampling: low-res depth + high-res guide", "svlrm upsample LOWRES GUIDE OUTPUT [options]",
          "Upsamples LOWRES to the size of GUIDE with bicubic interpolation (Keys, a = -0.5), then refines it with "
          "the SVLRM network, F = alpha * G + beta. The factor is GUIDE's width / LOWRES's width unless --scale "
-         "gives it. An RGB depth file (grey stored as RGB) is read as one channel." + io,
-         join(std::vector<option_spec>{{"scale", "S", "upsampling factor 1..64 (default: from the sizes)"}},
+         "gives it. An RGB depth file (grey stored as RGB) is read as one channel. The bundled depth_sr model is "
+         "trained for clean low-resolution depth (a point sample per block, the DJF protocol) at x4, x8 and x16; "
+         "--noisy picks depth_sr_sensor, trained for what depth sensors deliver (noise, quantisation, flying "
+         "pixels, holes: add --missing-zero when 0 marks them). Depth may be metric (near = small) or inverse "
+         "(disparity, near = large), in any unit: both models normalise the depth's range themselves." + io,
+         join(std::vector<option_spec>{{"scale", "S", "upsampling factor 1..64 (default: from the sizes)"},
+                                       {"noisy", "", "the depth comes from a sensor: use the bundled depth_sr_sensor"}},
               network_options("depth_sr"), io_options()),
-         [](const arguments& a) { return run_network(a, {.guided = true, .upsamples = true, .depth = true}, "depth_sr"); }},
+         [](const arguments& a) {
+             return run_network(a, {.guided = true, .upsamples = true, .depth = true},
+                                a.has("noisy") ? "depth_sr_sensor" : "depth_sr");
+         }},
         {"restore", "depth restoration: noisy depth + guide", "svlrm restore DEPTH GUIDE OUTPUT [options]",
          "Restores a noisy depth map guided by an image of the same size with the SVLRM network. An RGB depth file "
          "is read as one channel; --missing-zero fills holes first." + io,

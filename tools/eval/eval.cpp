@@ -9,13 +9,19 @@
 //            RMSE on 0..255 for bicubic, GF, JBU, FBS (published, (a) only), SVLRM depth_sr.
 //   BSD68    68 gray images + N(0, sigma^2), sigma uniform in [0, 10%] of 255 per image (seed 68);
 //            PSNR / SSIM for noisy, GF (self-guided), Eq. 12, SVLRM image_denoise.
+//   depth_real  NYU v2 raw Kinect frames, Middlebury 2014 Adirondack / Motorcycle, rendered
+//            validation rooms: point decimation x4 / x8 / x16, RMSE in mm / disparity px on the
+//            valid pixels (depth_real.cpp).
+// Sections: table2, ferstl, bsd68, depth_real; --only a,b runs some of them.
 #include <svlrm/svlrm.hpp>
-#include "default_backend.hpp"
+#include "depth_real.hpp"
+#include "harness.hpp"
 #include "image_io.hpp"
 #include "visualize.hpp"
 #include "report.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +29,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -34,27 +41,20 @@ using svlrm_io::normalized;
 using svlrm_eval::fmt;
 using svlrm_eval::metrics;
 using svlrm_eval::table;
+using svlrm_eval::settings;
+using svlrm_eval::network;
+using svlrm_eval::network_backend;
+using svlrm_eval::load;
+using svlrm_eval::clipped;
+using svlrm_eval::figure;
+using svlrm_eval::self_ensemble;
+using svlrm_eval::load_model;
 
 namespace {
-
-using network_backend = svlrm_io::default_backend;
-using network = svlrm::joint_filter<network_backend>;
-
-struct settings {
-    fs::path data = "../shared/datasets", models = "models", out = "docs/results.md", figures = "docs/images/results";
-    int limit = 0;  // evaluate only the first N images of each set (0 = all): for quick checks
-};
-
-image<float> load(const fs::path& p) { return svlrm_io::read_image(p).pixels; }
 
 metrics measure(const image<float>& result, const image<float>& truth) {
     return {svlrm::psnr(result.view(), truth.view()), svlrm::ssim(result.view(), truth.view()),
             255.0 * svlrm::rmse(result.view(), truth.view())};
-}
-
-image<float> clipped(image<float> v) {
-    for (long i = 0; i < v.width() * v.height() * v.channels(); ++i) v.data()[i] = std::clamp(v.data()[i], 0.0f, 1.0f);
-    return v;
 }
 
 image<float> add_noise(const image<float>& clean, double sigma, unsigned seed) {
@@ -64,33 +64,6 @@ image<float> add_noise(const image<float>& clean, double sigma, unsigned seed) {
     for (long i = 0; i < clean.width() * clean.height() * clean.channels(); ++i)
         noisy.data()[i] = float(clean.data()[i] + n(rng));
     return noisy;
-}
-
-// Figures are halved until they are at most 640 px wide, so that docs stay small.
-void figure(const settings& s, const std::string& name, const image<float>& v) {
-    image<float> small = v;
-    while (small.width() > 640) {
-        image<float> half(small.width() / 2, small.height() / 2, small.channels());
-        svlrm::resize_bilinear(small.view(), half.view());
-        small = std::move(half);
-    }
-    svlrm_io::write_png(s.figures / (name + ".png"), svlrm::image_view<const float>(clipped(small).view()));
-}
-
-// The same model run with filter_options::self_ensemble (8 rotated / reflected passes averaged).
-svlrm::filter_options self_ensemble() {
-    svlrm::filter_options o;
-    o.self_ensemble = true;
-    return o;
-}
-
-std::optional<svlrm::model> load_model(const settings& s, const std::string& name) {
-    const fs::path p = s.models / (name + ".safetensors");
-    if (!fs::exists(p)) {
-        std::fprintf(stderr, "svlrm_eval: %s not found: its rows are left out\n", p.string().c_str());
-        return std::nullopt;
-    }
-    return svlrm::model::load(p);
 }
 
 std::string row(const std::string& method, const metrics& m, const std::string& paper, bool with_ssim = true) {
@@ -317,6 +290,15 @@ std::string denoising(const settings& s) {
 
 int main(int argc, char** argv) try {
     settings s;
+    // Comma-separated lists: --only a,b and --depth-models a.safetensors,b.safetensors.
+    auto split = [](const std::string& v) {
+        std::vector<std::string> parts;
+        std::stringstream in(v);
+        for (std::string p; std::getline(in, p, ',');)
+            if (!p.empty()) parts.push_back(p);
+        return parts;
+    };
+    const std::set<std::string> sections{"table2", "ferstl", "bsd68", "depth_real"};
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
         if (k == "--data") s.data = v;
@@ -324,9 +306,23 @@ int main(int argc, char** argv) try {
         else if (k == "--out") s.out = v;
         else if (k == "--figures") s.figures = v;
         else if (k == "--limit") s.limit = std::stoi(v);
-        else throw std::invalid_argument("unknown option " + k);
+        else if (k == "--rendered") s.rendered = v;
+        else if (k == "--depth-models") for (const auto& p : split(v)) s.depth_models.emplace_back(p);
+        else if (k == "--only") {
+            for (const auto& p : split(v)) {
+                if (!sections.count(p)) throw std::invalid_argument("--only: unknown section " + p + " (table2, ferstl, bsd68, depth_real)");
+                s.only.insert(p);
+            }
+        } else throw std::invalid_argument("unknown option " + k);
     }
-    if (argc % 2 == 0) throw std::invalid_argument("options come in pairs: --data DIR --models DIR --out FILE --figures DIR [--limit N]");
+    if (argc % 2 == 0)
+        throw std::invalid_argument("options come in pairs: --data DIR --models DIR --out FILE --figures DIR [--limit N] "
+                                    "[--only table2,ferstl,bsd68,depth_real] [--rendered DIR] [--depth-models A,B]");
+    if (s.rendered.empty()) {
+        const char* cache = std::getenv("SVLRM_RENDER_CACHE");
+        const char* home = std::getenv("HOME");
+        s.rendered = cache ? fs::path(cache) / "rooms_v1" : home ? fs::path(home) / ".cache/svlrm/render/rooms_v1" : fs::path();
+    }
     fs::create_directories(s.figures);
     const auto t0 = std::chrono::steady_clock::now();
     std::string md = "# Results\n\nMade by `tools/eval/run_eval.sh` (the program `tools/eval/eval.cpp`, which uses the "
@@ -335,21 +331,25 @@ int main(int argc, char** argv) try {
                      "ours where the protocol matches. Rows marked \"self-ensemble x8\" run the same model with "
                      "`filter_options::self_ensemble` (the network on the 8 rotations / reflections of the image, "
                      "results averaged; 8x the time); the paper reports single passes.\n\n";
-    md += depth_restoration(s);
-    md += depth_upsampling(s);
-    md += denoising(s);
+    if (s.runs("table2")) md += depth_restoration(s);
+    if (s.runs("ferstl")) md += depth_upsampling(s);
+    if (s.runs("bsd68")) md += denoising(s);
+    if (s.runs("depth_real")) md += svlrm_eval::depth_real(s);
     const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60.0;
     // Figures written above, relative to docs/ (where results.md lives by default).
     const std::string fig = fs::relative(s.figures, s.out.parent_path().empty() ? fs::path(".") : s.out.parent_path()).string();
     md += "## Figures\n\nOne example per protocol (Table 2: scene 5; Ferstl: art at x8 on the noisy input; BSD68: "
-          "image 3): guide or clean image, truth, degraded input, baselines, SVLRM, its alpha "
-          "and beta maps (each normalised to its own range), and error maps (|result - truth| x 8).\n\n";
-    for (const auto* set : {"t2", "ferstl_x8", "bsd68"}) {
-        md += std::string("**") + set + "**\n\n";
+          "image 3; real and rendered depth at x8: NYU frame 00000, Adirondack, the first rendered frame): guide "
+          "or clean image, truth, degraded input, baselines, SVLRM, its alpha "
+          "and beta maps (each normalised to its own range), and error maps (|result - truth| x 8). The real "
+          "and rendered depth figures are coloured (turbo, one range per example, black = no measurement).\n\n";
+    for (const auto* set : {"t2", "ferstl_x8", "bsd68", "nyu_x8", "middlebury_x8", "rendered_x8"}) {
         std::vector<std::string> names;
         for (const auto& e : fs::directory_iterator(s.figures))
             if (e.path().stem().string().rfind(set, 0) == 0) names.push_back(e.path().filename().string());
+        if (names.empty()) continue;  // a set that was not run (--only) or had no data
         std::sort(names.begin(), names.end());
+        md += std::string("**") + set + "**\n\n";
         for (const auto& n : names) md += "![" + n + "](" + fig + "/" + n + ") ";
         md += "\n\n";
     }

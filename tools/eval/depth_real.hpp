@@ -1,0 +1,16 @@
+// The harness section "depth_real": guided depth upsampling (x4, x8, x16) on real
+// sensor depth (NYU v2 raw Kinect frames), real stereo disparity (Middlebury 2014
+// Adirondack and Motorcycle, the trainer's held-out scenes) and the rendered
+// validation rooms. Protocols: depth_real.cpp and the section's own text.
+#pragma once
+
+#include "harness.hpp"
+
+#include <string>
+
+namespace svlrm_eval {
+
+// The markdown of the section (its figures are written under s.figures).
+std::string depth_real(const settings& s);
+
+}  // namespace svlrm_eval

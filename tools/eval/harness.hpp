@@ -1,0 +1,70 @@
+// What every section of the evaluation harness shares: its settings (the command
+// line), the network type, and loading images, models and writing figures.
+#pragma once
+
+#include <svlrm/svlrm.hpp>
+#include "default_backend.hpp"
+#include "image_io.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace svlrm_eval {
+
+namespace fs = std::filesystem;
+
+using network_backend = svlrm_io::default_backend;
+using network = svlrm::joint_filter<network_backend>;
+
+struct settings {
+    fs::path data = "../shared/datasets", models = "models", out = "docs/results.md", figures = "docs/images/results";
+    int limit = 0;  // evaluate only the first N images of each set (0 = all): for quick checks
+    std::set<std::string> only;  // sections to run (--only a,b); empty = all
+    // Rendered validation frames (depth_real): --rendered DIR.
+    fs::path rendered;
+    // Extra depth-upsampling model files for depth_real (--depth-models a.safetensors,b.safetensors).
+    std::vector<fs::path> depth_models;
+
+    bool runs(const std::string& section) const { return only.empty() || only.count(section) != 0; }
+};
+
+inline svlrm::image<float> load(const fs::path& p) { return svlrm_io::read_image(p).pixels; }
+
+inline svlrm::image<float> clipped(svlrm::image<float> v) {
+    for (long i = 0; i < v.width() * v.height() * v.channels(); ++i) v.data()[i] = std::clamp(v.data()[i], 0.0f, 1.0f);
+    return v;
+}
+
+// Figures are halved until they are at most 640 px wide, so that docs stay small.
+inline void figure(const settings& s, const std::string& name, const svlrm::image<float>& v) {
+    svlrm::image<float> small = v;
+    while (small.width() > 640) {
+        svlrm::image<float> half(small.width() / 2, small.height() / 2, small.channels());
+        svlrm::resize_bilinear(small.view(), half.view());
+        small = std::move(half);
+    }
+    svlrm_io::write_png(s.figures / (name + ".png"), svlrm::image_view<const float>(clipped(small).view()));
+}
+
+// The same model run with filter_options::self_ensemble (8 rotated / reflected passes averaged).
+inline svlrm::filter_options self_ensemble() {
+    svlrm::filter_options o;
+    o.self_ensemble = true;
+    return o;
+}
+
+inline std::optional<svlrm::model> load_model(const settings& s, const std::string& name) {
+    const fs::path p = s.models / (name + ".safetensors");
+    if (!fs::exists(p)) {
+        std::fprintf(stderr, "svlrm_eval: %s not found: its rows are left out\n", p.string().c_str());
+        return std::nullopt;
+    }
+    return svlrm::model::load(p);
+}
+
+}  // namespace svlrm_eval

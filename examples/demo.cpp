@@ -1,15 +1,18 @@
-// The README's demo: x8 depth upsampling and depth restoration on a generated RGB-D
-// scene, comparing bicubic, the guided filter, joint bilateral upsampling, the
-// hand-crafted prior of Eq. 12 and the bundled SVLRM models. Writes PNGs and prints
-// a metrics table.
+// The README's demo: x8 depth upsampling and depth restoration on a rendered indoor
+// RGB-D frame (examples/data: a held-out validation frame of tools/train/render, never
+// trained on; 16-bit depth in millimetres, as a depth sensor writes it), comparing
+// bicubic, the guided filter, joint bilateral upsampling, the hand-crafted prior of
+// Eq. 12 and the bundled SVLRM models. Writes PNGs and prints RMSE in millimetres.
 //   demo [output folder (default demo_out)]
 #include <svlrm/svlrm.hpp>
 #include "default_backend.hpp"
 #include "image_io.hpp"
 #include "visualize.hpp"
-#include "scene.hpp"
+#include "fill_missing.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -28,14 +31,13 @@ using network_backend = svlrm_io::default_backend;
 
 struct row {
     std::string method;
-    double rmse255, psnr, ssim, ms;
+    double rmse_mm, ms;
 };
 
 void print_table(const char* title, const std::vector<row>& rows) {
     std::printf("\n%s\n", title);
-    std::printf("  %-34s %10s %10s %8s %10s\n", "method", "RMSE(255)", "PSNR(dB)", "SSIM", "time(ms)");
-    for (const auto& r : rows)
-        std::printf("  %-34s %10.2f %10.2f %8.4f %10.1f\n", r.method.c_str(), r.rmse255, r.psnr, r.ssim, r.ms);
+    std::printf("  %-34s %10s %10s\n", "method", "RMSE(mm)", "time(ms)");
+    for (const auto& r : rows) std::printf("  %-34s %10.1f %10.1f\n", r.method.c_str(), r.rmse_mm, r.ms);
 }
 
 template <class F>
@@ -45,9 +47,28 @@ double time_ms(F&& f) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// RMSE in millimetres over the pixels where the truth has a surface (0 = none: the
+// window); 16-bit depth on the library's unit scale is millimetres / 65535.
 row measure(const std::string& name, const image<float>& result, const image<float>& truth, double ms) {
-    return {name, 255.0 * svlrm::rmse(result.view(), truth.view()), svlrm::psnr(result.view(), truth.view()),
-            svlrm::ssim(result.view(), truth.view()), ms};
+    double sum = 0.0;
+    long n = 0;
+    for (long i = 0; i < truth.width() * truth.height(); ++i)
+        if (truth.data()[i] > 0.0f) {
+            const double d = 65535.0 * (double(result.data()[i]) - double(truth.data()[i]));
+            sum += d * d, ++n;
+        }
+    return {name, std::sqrt(sum / double(std::max(n, 1L))), ms};
+}
+
+// Depth panels for the montage, all stretched by the truth's range so that they compare.
+image<float> shown(const image<float>& depth, const image<float>& truth) {
+    float lo = 1.0f, hi = 0.0f;
+    for (long i = 0; i < truth.width() * truth.height(); ++i)
+        if (truth.data()[i] > 0.0f) lo = std::min(lo, truth.data()[i]), hi = std::max(hi, truth.data()[i]);
+    image<float> out(depth.width(), depth.height());
+    for (long i = 0; i < depth.width() * depth.height(); ++i)
+        out.data()[i] = std::clamp((depth.data()[i] - lo) / (hi - lo), 0.0f, 1.0f);
+    return out;
 }
 
 // Panels side by side, each halved by 2x2 averaging and shown as RGB.
@@ -80,19 +101,23 @@ std::optional<svlrm::model> bundled(const std::string& name) {
 
 int main(int argc, char** argv) try {
     const fs::path out_dir = argc > 1 ? argv[1] : "demo_out";
+    const fs::path data = SVLRM_EXAMPLE_DATA;
     fs::create_directories(out_dir);
-    const long w = 640, h = 480, scale = 8;
-    const auto scene = svlrm_demo::make_scene(w, h, 2019);
-    const image<float>& guide = scene.color;
-    const image<float>& depth = scene.depth;
+    const image<float> guide = svlrm_io::read_image(data / "room_rgb.png").pixels;
+    const image<float> depth = svlrm_io::read_image(data / "room_depth.png").pixels;  // 16-bit millimetres
+    const long w = depth.width(), h = depth.height(), scale = 8;
+    // Where the truth has no surface (0) the input takes the nearest depth, as `svlrm upsample
+    // --missing-zero` does; those pixels are not scored.
+    image<float> filled = depth;
+    svlrm_io::fill_missing_zero(filled, "room_depth.png");
     svlrm_io::write_png(out_dir / "guide.png", guide.view());
-    svlrm_io::write_png(out_dir / "depth_truth.png", depth.view());
-    std::printf("svlrm demo: generated %ldx%ld RGB-D scene, network backend: %s\n", w, h,
-                std::string(network_backend::name).c_str());
+    svlrm_io::write_png(out_dir / "depth_truth.png", shown(depth, depth).view());
+    std::printf("svlrm demo: rendered %ldx%ld indoor RGB-D frame (%s), network backend: %s\n", w, h,
+                (data / "room_rgb.png").string().c_str(), std::string(network_backend::name).c_str());
 
     // ---- x8 depth upsampling (point decimation + bicubic, the DJF protocol) ----
     image<float> low(w / scale, h / scale), bicubic(w, h), gf(w, h), jbu(w, h), svlrm_out(w, h), alpha(w, h), beta(w, h);
-    svlrm::decimate(depth.view(), low.view(), int(scale));
+    svlrm::decimate(filled.view(), low.view(), int(scale));
     std::vector<row> rows;
     rows.push_back(measure("bicubic (Keys a=-0.5)", bicubic, depth,
                            time_ms([&] { svlrm::resize_bicubic(low.view(), bicubic.view()); })));
@@ -102,47 +127,51 @@ int main(int argc, char** argv) try {
     jopt.radius = 2;
     rows.push_back(measure("joint bilateral upsampling", jbu, depth,
                            time_ms([&] { svlrm::joint_bilateral_upsample(guide.view(), low.view(), jbu.view(), jopt); })));
-    svlrm_io::write_png(out_dir / "x8_bicubic.png", bicubic.view());
-    svlrm_io::write_png(out_dir / "x8_guided_filter.png", gf.view());
-    svlrm_io::write_png(out_dir / "x8_jbu.png", jbu.view());
+    const image<float> bicubic_view = shown(bicubic, depth), jbu_view = shown(jbu, depth);
+    svlrm_io::write_png(out_dir / "x8_bicubic.png", bicubic_view.view());
+    svlrm_io::write_png(out_dir / "x8_guided_filter.png", shown(gf, depth).view());
+    svlrm_io::write_png(out_dir / "x8_jbu.png", jbu_view.view());
     if (auto m = bundled("depth_sr")) {
         const svlrm::joint_filter<network_backend> filter(*m);
         rows.push_back(measure("SVLRM depth_sr", svlrm_out, depth, time_ms([&] {
                                    filter.apply(guide.view(), bicubic.view(), svlrm_out.view(), alpha.view(), beta.view());
                                })));
-        svlrm_io::write_png(out_dir / "x8_svlrm.png", svlrm_out.view());
-        const image<float> alpha_view = normalized(alpha);
-        svlrm_io::write_png(out_dir / "x8_svlrm_alpha.png", alpha_view.view());
+        const image<float> svlrm_view = shown(svlrm_out, depth), truth_view = shown(depth, depth);
+        svlrm_io::write_png(out_dir / "x8_svlrm.png", svlrm_view.view());
+        svlrm_io::write_png(out_dir / "x8_svlrm_alpha.png", normalized(alpha).view());
         svlrm_io::write_png(out_dir / "x8_svlrm_beta.png", normalized(beta).view());
-        svlrm_io::write_png(out_dir / "x8_svlrm_error.png", error_map(svlrm_out, depth).view());
+        svlrm_io::write_png(out_dir / "x8_svlrm_error.png", error_map(svlrm_out, depth, 400.0f).view());
         svlrm_io::write_png(out_dir / "x8_montage.png",
-                            montage({&guide, &depth, &bicubic, &gf, &svlrm_out, &alpha_view}).view());
+                            montage({&guide, &truth_view, &bicubic_view, &jbu_view, &svlrm_view}).view());
     }
-    svlrm_io::write_png(out_dir / "x8_bicubic_error.png", error_map(bicubic, depth).view());
-    svlrm_io::write_png(out_dir / "x8_guided_filter_error.png", error_map(gf, depth).view());
-    print_table("x8 depth upsampling (640x480, ground truth = generated depth)", rows);
+    // error maps: white where the error is 65535 / 400 = 164 mm or more
+    svlrm_io::write_png(out_dir / "x8_bicubic_error.png", error_map(bicubic, depth, 400.0f).view());
+    svlrm_io::write_png(out_dir / "x8_jbu_error.png", error_map(jbu, depth, 400.0f).view());
+    print_table("x8 depth upsampling (640x480, ground truth = rendered depth)", rows);
 
-    // ---- depth restoration: Gaussian noise, sigma = 8% of the range (Table 2 protocol) ----
+    // ---- depth restoration: Gaussian noise, sigma = 8% of the depth range (Table 2 protocol) ----
+    float lo = 1.0f, hi = 0.0f;
+    for (long i = 0; i < w * h; ++i) lo = std::min(lo, filled.data()[i]), hi = std::max(hi, filled.data()[i]);
     image<float> noisy(w, h), hc(w, h), gf2(w, h), restored(w, h);
     std::mt19937 rng(8);
-    std::normal_distribution<float> noise(0.0f, 0.08f);
-    for (long i = 0; i < w * h; ++i) noisy.data()[i] = depth.data()[i] + noise(rng);
+    std::normal_distribution<float> noise(0.0f, 0.08f * (hi - lo));
+    for (long i = 0; i < w * h; ++i) noisy.data()[i] = filled.data()[i] + noise(rng);
     std::vector<row> rows2;
     rows2.push_back(measure("noisy input", noisy, depth, 0.0));
     rows2.push_back(measure("guided filter (r=8, eps=1e-2)", gf2, depth,
                             time_ms([&] { svlrm::guided_filter(guide.view(), noisy.view(), gf2.view(), 8, 1e-2); })));
     rows2.push_back(measure("hand-crafted prior (Eq. 12)", hc, depth,
                             time_ms([&] { svlrm::hand_crafted_filter(guide.view(), noisy.view(), hc.view(), 0.1, 0.1); })));
-    svlrm_io::write_png(out_dir / "restore_noisy.png", noisy.view());
-    svlrm_io::write_png(out_dir / "restore_guided_filter.png", gf2.view());
-    svlrm_io::write_png(out_dir / "restore_hand_crafted.png", hc.view());
+    svlrm_io::write_png(out_dir / "restore_noisy.png", shown(noisy, depth).view());
+    svlrm_io::write_png(out_dir / "restore_guided_filter.png", shown(gf2, depth).view());
+    svlrm_io::write_png(out_dir / "restore_hand_crafted.png", shown(hc, depth).view());
     if (auto m = bundled("depth_restore")) {
         const svlrm::joint_filter<network_backend> filter(*m);
         rows2.push_back(measure("SVLRM depth_restore", restored, depth,
                                 time_ms([&] { filter.apply(guide.view(), noisy.view(), restored.view()); })));
-        svlrm_io::write_png(out_dir / "restore_svlrm.png", restored.view());
+        svlrm_io::write_png(out_dir / "restore_svlrm.png", shown(restored, depth).view());
     }
-    print_table("depth restoration, sigma = 8% (640x480)", rows2);
+    print_table("depth restoration, sigma = 8% of the depth range (640x480)", rows2);
     std::printf("\nimages written to %s/\n", out_dir.string().c_str());
     return 0;
 } catch (const std::exception& e) {

@@ -70,7 +70,7 @@ inline int run_compare(const arguments& args) {
     tiles.set_label("svlrm");
 
     svlrm::image<float> input = grey_if_equal(svlrm_io::read_image(in_path).pixels);
-    if (args.has("missing-zero")) fill_missing_zero(input, in_path.string());
+    if (args.has("missing-zero")) svlrm_io::fill_missing_zero(input, in_path.string());
     const svlrm::image<float> guide = svlrm_io::read_image(guide_path).pixels;
     std::optional<svlrm::image<float>> truth;
     if (truth_path) truth = grey_if_equal(svlrm_io::read_image(*truth_path).pixels);

@@ -122,7 +122,7 @@ private:
              const std::optional<std::string>& prefix, const filter_fn& f) {
         svlrm_io::loaded_image in = svlrm_io::read_image(in_path);
         if (task_.depth && in.pixels.channels() == 3) in.pixels = luma(in.pixels);
-        if (args_.has("missing-zero")) fill_missing_zero(in.pixels, in_path.string());
+        if (args_.has("missing-zero")) svlrm_io::fill_missing_zero(in.pixels, in_path.string());
         const svlrm::image<float> guide = task_.guided ? svlrm_io::read_image(guide_path).pixels : in.pixels;
         const int scale = check_sizes(task_, args_, in.pixels, in_path, guide, task_.guided ? guide_path : in_path);
         filter_result r = f(in.pixels, guide, scale);

@@ -10,7 +10,7 @@
 #include "harness.hpp"
 #include "report.hpp"
 #include "../cli/colormap.hpp"
-#include "../cli/fill_missing.hpp"
+#include "fill_missing.hpp"
 
 #ifdef SVLRM_HAVE_OPENCV
 #include <opencv2/imgcodecs.hpp>
@@ -134,7 +134,7 @@ dataset middlebury(const settings& s) {
             f.valid[i] = std::isfinite(f.truth.data()[i]) && f.truth.data()[i] > 0.0f;
             if (!f.valid[i]) f.source.data()[i] = 0.0f, f.truth.data()[i] = 0.0f;
         }
-        svlrm_cli::fill_missing_zero(f.source, scene);  // unknown disparity: the nearest known, before decimating
+        svlrm_io::fill_missing_zero(f.source, scene);  // unknown disparity: the nearest known, before decimating
         d.frames.push_back(std::move(f));
     }
     d.protocol = "Protocol: `middlebury2014_trainingQ` Adirondack and Motorcycle (the trainer's validation scenes, "
@@ -226,7 +226,7 @@ std::string evaluate(const settings& s, const dataset& d, const std::vector<dept
         for (const int scale : scales) {
             image<float> low(w / scale, h / scale);
             svlrm::decimate(f.source.view(), low.view(), scale);
-            svlrm_cli::fill_missing_zero(low, d.key + " " + f.name + " x" + std::to_string(scale));
+            svlrm_io::fill_missing_zero(low, d.key + " " + f.name + " x" + std::to_string(scale));
             image<float> bicubic(w, h), gf(w, h), jbu(w, h);
             svlrm::resize_bicubic(low.view(), bicubic.view());
             svlrm::guided_filter(f.guide.view(), bicubic.view(), gf.view(), 2 * scale, 1e-4);
@@ -303,7 +303,7 @@ std::string depth_real(const settings& s) {
         "not the 8-bit Middlebury 2001-2006 maps of the tables above. Common protocol: each frame is cropped at the "
         "top left to a multiple of 16 pixels; the low-resolution depth is the point decimation `d[s-1::s, s-1::s]` "
         "of the full-resolution depth; its holes (0) are filled from the nearest valid pixel (the CLI's "
-        "`--missing-zero`, `tools/cli/fill_missing.hpp`). Bicubic = `svlrm::resize_bicubic` (Keys a = -0.5) of "
+        "`--missing-zero`, `tools/common/fill_missing.hpp`). Bicubic = `svlrm::resize_bicubic` (Keys a = -0.5) of "
         "that; the guided filter (r = 2s, eps = 1e-4) and SVLRM filter the bicubic result with the colour guide; "
         "JBU reads the low-resolution depth directly. The SVLRM models run through `svlrm::joint_filter` on the "
         "depth as it is (the library applies each model's own input normalisation):";

@@ -133,8 +133,10 @@ int main(int argc, char** argv) try {
     svlrm_io::write_png(out_dir / "x8_jbu.png", jbu_view.view());
     if (auto m = bundled("depth_sr")) {
         const svlrm::joint_filter<network_backend> filter(*m);
+        image<float> upsampled(w, h);  // the model's own start: bicubic or JBU (its input_upsampling)
         rows.push_back(measure("SVLRM depth_sr", svlrm_out, depth, time_ms([&] {
-                                   filter.apply(guide.view(), bicubic.view(), svlrm_out.view(), alpha.view(), beta.view());
+                                   svlrm::upsample_input(*m, guide.view(), low.view(), upsampled.view());
+                                   filter.apply(guide.view(), upsampled.view(), svlrm_out.view(), alpha.view(), beta.view());
                                })));
         const image<float> svlrm_view = shown(svlrm_out, depth), truth_view = shown(depth, depth);
         svlrm_io::write_png(out_dir / "x8_svlrm.png", svlrm_view.view());

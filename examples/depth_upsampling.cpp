@@ -30,15 +30,17 @@ int main(int argc, char** argv) try {
     const std::filesystem::path model_path =
         argc == 5 ? std::filesystem::path(argv[4]) : std::filesystem::path(SVLRM_MODELS_DIR) / "depth_sr.safetensors";
 
-    // Step 1: bicubic upsampling to the guide's size (the network refines it).
+    // Step 1: the low-resolution depth at the guide's size, upsampled as the model was
+    // trained (its input_upsampling: bicubic or joint bilateral); the network refines it.
+    const svlrm::model model = svlrm::model::load(model_path);
     const long w = guide.pixels.width(), h = guide.pixels.height();
-    svlrm::image<float> bicubic(w, h, low.pixels.channels());
-    svlrm::resize_bicubic(low.pixels.view(), bicubic.view());
+    svlrm::image<float> upsampled(w, h, low.pixels.channels());
+    svlrm::upsample_input(model, guide.pixels.view(), low.pixels.view(), upsampled.view());
 
     // Step 2: F = alpha(G, I) * G + beta(G, I) with the trained coefficient network.
-    const svlrm::joint_filter<network_backend> filter(svlrm::model::load(model_path));
+    const svlrm::joint_filter<network_backend> filter(model);
     svlrm::image<float> out(w, h, low.pixels.channels());
-    filter.apply(guide.pixels.view(), bicubic.view(), out.view());
+    filter.apply(guide.pixels.view(), upsampled.view(), out.view());
 
     svlrm_io::write_image(argv[3], out.view(), low.bits == 8 ? 8 : 16);  // keep 16-bit depth 16-bit
     std::printf("%ldx%ld -> %ldx%ld with %s (%s backend): %s\n", long(low.pixels.width()), long(low.pixels.height()), w,

@@ -43,6 +43,8 @@ inline blob_parts parts_of(const svlrm::model& m) {
     if (m.activation == svlrm::activation::leaky_relu) p.metadata["activation_slope"] = std::to_string(m.activation_slope);
     if (m.input_normalisation != svlrm::input_normalisation::none)
         p.metadata["input_normalisation"] = svlrm::to_string(m.input_normalisation);
+    if (m.input_upsampling != svlrm::input_upsampling::bicubic)
+        p.metadata["input_upsampling"] = svlrm::to_string(m.input_upsampling);
     auto add = [&](const std::string& name, const std::vector<float>& v, const std::string& shape) {
         const std::size_t begin = p.data.size();
         p.data.resize(begin + v.size() * 4);

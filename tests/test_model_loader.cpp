@@ -111,6 +111,32 @@ TEST_CASE("input_normalisation is read, absent means none", "[model]") {
     REQUIRE_THROWS_WITH(v.validate("hand-built"), Catch::Contains("input_normalisation"));
 }
 
+TEST_CASE("input_upsampling is read, absent means bicubic, anything else is refused", "[model]") {
+    const svlrm::model m = small_model();
+    for (const auto& [value, expected] :
+         {std::pair<std::string, svlrm::input_upsampling>{"", svlrm::input_upsampling::bicubic},
+          {"bicubic", svlrm::input_upsampling::bicubic},
+          {"jbu", svlrm::input_upsampling::jbu}}) {
+        auto p = parts_of(m);
+        if (!value.empty()) p.metadata["input_upsampling"] = value;
+        const auto bytes = assemble(header_of(p), p.data);
+        INFO("input_upsampling \"" << value << "\"");
+        CHECK(svlrm::model::load(bytes.data(), bytes.size()).input_upsampling == expected);
+    }
+    auto p = parts_of(m);
+    p.metadata["input_upsampling"] = "lanczos";
+    const auto bytes = assemble(header_of(p), p.data);
+    REQUIRE_THROWS_AS(svlrm::model::load(bytes.data(), bytes.size()), svlrm::model_error);
+    REQUIRE_THROWS_WITH(svlrm::model::load(bytes.data(), bytes.size()),
+                        Catch::Contains("input_upsampling") && Catch::Contains("lanczos"));
+    svlrm::model v = m;
+    v.input_upsampling = svlrm::input_upsampling::jbu;
+    const auto round = svlrm_test::to_bytes(v);
+    CHECK(svlrm::model::load(round.data(), round.size()).input_upsampling == svlrm::input_upsampling::jbu);
+    v.input_upsampling = static_cast<svlrm::input_upsampling>(7);
+    REQUIRE_THROWS_WITH(v.validate("hand-built"), Catch::Contains("input_upsampling"));
+}
+
 TEST_CASE("F16 and BF16 weights are widened to float", "[model]") {
     // One 1x1 layer 2->2 with weights chosen to be exact in both formats.
     const float values[4] = {1.0f, -2.0f, 0.5f, 0.25f};

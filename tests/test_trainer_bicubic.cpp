@@ -1,6 +1,8 @@
 // The trainer's degradation (tools/train/degrade.py, numpy) and the library's
 // (svlrm::decimate + svlrm::resize_bicubic) must agree: models learn to invert the
-// degradation they were trained on, and meet the library's at inference.
+// degradation they were trained on, and meet the library's at inference. The same
+// holds for the joint bilateral upsampling of models with input_upsampling = jbu.
+#include <svlrm/depth_upsampling.hpp>
 #include <svlrm/resample.hpp>
 
 #include "image_io.hpp"
@@ -27,6 +29,42 @@ TEST_CASE("the trainer's point decimation + bicubic upsampling equals the librar
         svlrm::image<float> low(97 / scale, 61 / scale), up(low.width() * scale, low.height() * scale);
         svlrm::decimate(depth.view(), low.view(), scale);
         svlrm::resize_bicubic(low.view(), up.view());
+        REQUIRE(python.width() == up.width());
+        REQUIRE(python.height() == up.height());
+        INFO("scale " << scale);
+        CHECK(svlrm_test::max_abs_diff(python.view(), up.view()) <= 1e-6);
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the trainer's point decimation + JBU upsampling equals svlrm::upsample_input's", "[resample][trainer]") {
+    const auto dir = std::filesystem::temp_directory_path() / "svlrm_trainer_jbu";
+    std::filesystem::create_directories(dir);
+    const auto depth = svlrm_test::random_image(97, 61, 1, 6);
+    const auto guide = svlrm_test::random_image(96, 48, 1, 7);  // the luma: the size that decimates at 16
+    svlrm_io::write_npy(dir / "in.npy", depth.view());
+    svlrm_io::write_npy(dir / "guide.npy", guide.view());
+    svlrm::model m;
+    m.input_upsampling = svlrm::input_upsampling::jbu;
+    for (int scale : {4, 8, 16}) {
+        const long w = 96 / scale * scale, h = 48 / scale * scale;
+        svlrm::image<float> g(w, h);
+        for (long y = 0; y < h; ++y)
+            for (long x = 0; x < w; ++x) g(x, y) = guide(x, y);
+        svlrm_io::write_npy(dir / "guide.npy", g.view());
+        const std::string cmd = std::string(SVLRM_PYTHON) + " " +
+                                (svlrm_test::source_dir() / "tools/train/check_bicubic.py").string() + " " +
+                                (dir / "in.npy").string() + " " + (dir / "out.npy").string() + " " +
+                                std::to_string(h) + " " + std::to_string(w) + " --decimate " +
+                                std::to_string(scale) + " --jbu " + (dir / "guide.npy").string();
+        REQUIRE(std::system(cmd.c_str()) == 0);
+        const auto python = svlrm_io::read_npy(dir / "out.npy").pixels;
+
+        svlrm::image<float> crop(w, h), low(w / scale, h / scale), up(w, h);
+        for (long y = 0; y < h; ++y)
+            for (long x = 0; x < w; ++x) crop(x, y) = depth(x, y);
+        svlrm::decimate(crop.view(), low.view(), scale);
+        svlrm::upsample_input(m, g.view(), low.view(), up.view());
         REQUIRE(python.width() == up.width());
         REQUIRE(python.height() == up.height());
         INFO("scale " << scale);

@@ -30,6 +30,12 @@ inline const char* to_string(input_normalisation n) {
     return n == input_normalisation::valid_range ? "valid_range" : "none";
 }
 
+// How a depth-upsampling model's input is brought from the low resolution to the
+// guide's (metadata key "input_upsampling"; svlrm::upsample_input, depth_upsampling.hpp).
+enum class input_upsampling { bicubic, jbu };
+
+inline const char* to_string(input_upsampling u) { return u == input_upsampling::jbu ? "jbu" : "bicubic"; }
+
 struct conv_layer {
     int in_channels = 0;
     int out_channels = 0;
@@ -50,6 +56,7 @@ public:
     // valid_range: each input channel is first stretched from the [min, max] of its
     // nonzero pixels to [0, 1], and F mapped back (docs/weights-format.md).
     svlrm::input_normalisation input_normalisation = svlrm::input_normalisation::none;
+    svlrm::input_upsampling input_upsampling = svlrm::input_upsampling::bicubic;
     std::vector<std::pair<std::string, std::string>> metadata;  // every key of the file, for display
 
     static constexpr int format_version = 1;
@@ -142,6 +149,8 @@ public:
         if (input_normalisation != svlrm::input_normalisation::none &&
             input_normalisation != svlrm::input_normalisation::valid_range)
             fail("input_normalisation is not none or valid_range");
+        if (input_upsampling != svlrm::input_upsampling::bicubic && input_upsampling != svlrm::input_upsampling::jbu)
+            fail("input_upsampling is not bicubic or jbu");
     }
 
     static constexpr std::uint64_t max_file_bytes = 1ull << 30;
@@ -189,6 +198,11 @@ private:
             if (*n == "none") m.input_normalisation = svlrm::input_normalisation::none;
             else if (*n == "valid_range") m.input_normalisation = svlrm::input_normalisation::valid_range;
             else fail("__metadata__ \"input_normalisation\" is \"" + *n + "\"; expected none or valid_range");
+        }
+        if (const auto* u = file.meta("input_upsampling")) {
+            if (*u == "bicubic") m.input_upsampling = svlrm::input_upsampling::bicubic;
+            else if (*u == "jbu") m.input_upsampling = svlrm::input_upsampling::jbu;
+            else fail("__metadata__ \"input_upsampling\" is \"" + *u + "\"; expected bicubic or jbu");
         }
         if (const auto* c = file.meta("guide_color"); c && *c != "bt601")
             fail("__metadata__ \"guide_color\" is \"" + *c + "\"; only bt601 is defined");

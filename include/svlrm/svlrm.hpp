@@ -10,6 +10,7 @@
 
 #include <svlrm/guided_filter.hpp>
 #include <svlrm/hand_crafted.hpp>
+#include <svlrm/depth_upsampling.hpp>
 #include <svlrm/jbu.hpp>
 #include <svlrm/metrics.hpp>
 #include <svlrm/resample.hpp>

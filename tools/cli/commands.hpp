@@ -100,9 +100,9 @@ inline int run_network(const arguments& args, task t, const std::string& bundled
             warned = true;
         }
         svlrm::image<float> up;
-        if (scale > 1) {  // the network refines a bicubic upsampling (the DJF protocol)
+        if (scale > 1) {  // the network refines an upsampling: bicubic or JBU, as the model was trained
             up = svlrm::image<float>(guide.width(), guide.height(), in.channels());
-            svlrm::resize_bicubic(in.view(), up.view());
+            svlrm::upsample_input(m, guide.view(), in.view(), up.view());
         }
         const svlrm::image<float>& x = scale > 1 ? up : in;
         r.out = r.alpha = r.beta = svlrm::image<float>(x.width(), x.height(), x.channels());

@@ -27,6 +27,10 @@ inline int run_info(const arguments& args) {
                 m.input_normalisation == svlrm::input_normalisation::valid_range
                     ? "valid_range (each input channel stretched from the range of its nonzero pixels to [0, 1])"
                     : "none");
+    std::printf("input upsampling: %s\n",
+                m.input_upsampling == svlrm::input_upsampling::jbu
+                    ? "jbu (depth upsampling starts from joint bilateral upsampling on the guide's luma)"
+                    : "bicubic (depth upsampling starts from bicubic upsampling)");
     std::printf("layers:           %zu\n", m.layers.size());
     for (std::size_t i = 0; i < m.layers.size(); ++i) {
         const auto& l = m.layers[i];

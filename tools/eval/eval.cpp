@@ -12,7 +12,9 @@
 //   depth_real  NYU v2 raw Kinect frames, Middlebury 2014 Adirondack / Motorcycle, rendered
 //            validation rooms: point decimation x4 / x8 / x16, RMSE in mm / disparity px on the
 //            valid pixels (depth_real.cpp).
-// Sections: table2, ferstl, bsd68, depth_real; --only a,b runs some of them.
+//   encodings  the rendered and NYU frames of depth_real in 16-bit mm, float metres, 8-bit and
+//            inverse depth vs the same depth stretched over [0, 1] (depth_real.cpp).
+// Sections: table2, ferstl, bsd68, depth_real, encodings; --only a,b runs some of them.
 #include <svlrm/svlrm.hpp>
 #include "depth_real.hpp"
 #include "harness.hpp"
@@ -27,6 +29,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <set>
@@ -138,18 +141,29 @@ std::string depth_restoration(const settings& s) {
 
 std::string depth_upsampling(const settings& s) {
     const fs::path dir = s.data / "ferstl2013_middlebury";
-    const auto model = load_model(s, "depth_sr");
-    std::optional<network> net, net8;
-    if (model) net.emplace(*model), net8.emplace(*model, network_backend::options{}, self_ensemble());
+    // depth_sr: clean low-resolution depth (the DJF protocol, table b); depth_sr_sensor:
+    // sensor-like depth (table a). Both run on both tables; the self-ensemble of the one
+    // made for the table is measured too.
+    struct depth_model {
+        std::string name;
+        svlrm::model model;
+        network net, net8;
+        depth_model(std::string n, const svlrm::model& m)
+            : name(std::move(n)), model(m), net(m), net8(m, network_backend::options{}, self_ensemble()) {}
+    };
+    std::vector<std::unique_ptr<depth_model>> models;
+    for (const char* name : {"depth_sr", "depth_sr_sensor"})
+        if (const auto m = load_model(s, name)) models.push_back(std::make_unique<depth_model>(name, *m));
     const std::vector<std::string> scenes{"art_big", "books_big", "moebius_big"};
     const int scales[3] = {4, 8, 16};
     std::string md = "## Depth upsampling on Ferstl et al.'s Middlebury set (art, books, moebius)\n\n"
                      "RMSE on 0..255 against `_gth`, mean over the three scenes. (a) the set's own noisy "
                      "low-resolution inputs `depth_{2,3,4}_n.png` (x4, x8, x16); FBS = the Fast Bilateral Solver's "
                      "published outputs (`barronpoole/`, 16-bit = depth x 256). (b) clean point decimation "
-                     "`gt[s-1::s, s-1::s]` of the ground truth (the DJF protocol). Every method starts from the same "
-                     "bicubic upsampling (Keys a = -0.5, half-pixel centres) except JBU, which reads the low-resolution "
-                     "depth directly.\n\n";
+                     "`gt[s-1::s, s-1::s]` of the ground truth (the DJF protocol). Bicubic = Keys a = -0.5, half-pixel "
+                     "centres; the guided filter refines it; JBU reads the low-resolution depth directly; each SVLRM "
+                     "model refines the upsampling it was trained on (`input_upsampling`: bicubic or JBU on the "
+                     "guide's luma, `svlrm::upsample_input`).\n\n";
     for (const bool noisy : {true, false}) {
         std::map<std::string, std::map<int, double>> rmse;
         std::vector<std::string> order;
@@ -186,13 +200,18 @@ std::string depth_upsampling(const settings& s) {
                     for (long i = 0; i < w * h; ++i) fbs.data()[i] = fbs16.data()[i] * 65535.0f / 256.0f / 255.0f;
                     add("FBS (published)", scale, r(fbs));
                 }
-                if (net) {
-                    net->apply(guide.view(), bicubic.view(), ours.view(), alpha.view(), beta.view());
-                    add("SVLRM `depth_sr`", scale, r(ours));
-                    image<float> ours8(w, h);
-                    net8->apply(guide.view(), bicubic.view(), ours8.view());
-                    add("SVLRM `depth_sr`, self-ensemble x8", scale, r(ours8));
-                    if (noisy && scale == 8 && scene == "art_big") {
+                for (const auto& dm : models) {
+                    const bool own = (dm->name == "depth_sr_sensor") == noisy;  // the model made for this table
+                    image<float> input(w, h);
+                    svlrm::upsample_input(dm->model, guide.view(), low.view(), input.view());
+                    dm->net.apply(guide.view(), input.view(), ours.view(), alpha.view(), beta.view());
+                    add("SVLRM `" + dm->name + "`", scale, r(ours));
+                    if (own) {
+                        image<float> ours8(w, h);
+                        dm->net8.apply(guide.view(), input.view(), ours8.view());
+                        add("SVLRM `" + dm->name + "`, self-ensemble x8", scale, r(ours8));
+                    }
+                    if (own && noisy && scale == 8 && scene == "art_big") {
                         figure(s, "ferstl_x8_guide", guide);
                         figure(s, "ferstl_x8_truth", truth);
                         figure(s, "ferstl_x8_bicubic", bicubic);
@@ -298,7 +317,7 @@ int main(int argc, char** argv) try {
             if (!p.empty()) parts.push_back(p);
         return parts;
     };
-    const std::set<std::string> sections{"table2", "ferstl", "bsd68", "depth_real"};
+    const std::set<std::string> sections{"table2", "ferstl", "bsd68", "depth_real", "encodings"};
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
         if (k == "--data") s.data = v;
@@ -310,14 +329,14 @@ int main(int argc, char** argv) try {
         else if (k == "--depth-models") for (const auto& p : split(v)) s.depth_models.emplace_back(p);
         else if (k == "--only") {
             for (const auto& p : split(v)) {
-                if (!sections.count(p)) throw std::invalid_argument("--only: unknown section " + p + " (table2, ferstl, bsd68, depth_real)");
+                if (!sections.count(p)) throw std::invalid_argument("--only: unknown section " + p + " (table2, ferstl, bsd68, depth_real, encodings)");
                 s.only.insert(p);
             }
         } else throw std::invalid_argument("unknown option " + k);
     }
     if (argc % 2 == 0)
         throw std::invalid_argument("options come in pairs: --data DIR --models DIR --out FILE --figures DIR [--limit N] "
-                                    "[--only table2,ferstl,bsd68,depth_real] [--rendered DIR] [--depth-models A,B]");
+                                    "[--only table2,ferstl,bsd68,depth_real,encodings] [--rendered DIR] [--depth-models A,B]");
     if (s.rendered.empty()) {
         const char* cache = std::getenv("SVLRM_RENDER_CACHE");
         const char* home = std::getenv("HOME");
@@ -335,6 +354,7 @@ int main(int argc, char** argv) try {
     if (s.runs("ferstl")) md += depth_upsampling(s);
     if (s.runs("bsd68")) md += denoising(s);
     if (s.runs("depth_real")) md += svlrm_eval::depth_real(s);
+    if (s.runs("encodings")) md += svlrm_eval::depth_encodings(s);
     const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60.0;
     // Figures written above, relative to docs/ (where results.md lives by default).
     const std::string fig = fs::relative(s.figures, s.out.parent_path().empty() ? fs::path(".") : s.out.parent_path()).string();

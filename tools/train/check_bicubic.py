@@ -12,7 +12,9 @@ IN.npy: a 2-D little-endian float32 array ('<f4', C order, any size >= 1x1),
 values on the unit scale. OUT.npy: the HEIGHT x WIDTH result, the same dtype and
 layout (npy format version 1.0). With --decimate S the input is first point-
 decimated (x[S-1::S, S-1::S]) and HEIGHT/WIDTH default to S times its size:
-the full depth-upsampling degradation.
+the full depth-upsampling degradation. With --jbu GUIDE.npy (and --decimate S) the
+upsampling is the trainer's joint bilateral upsampling on that guide plane instead
+(degrade.upsampling_window with a guide, for models with input_upsampling = jbu).
 """
 
 import argparse
@@ -30,6 +32,7 @@ def main(argv=None):
     parser.add_argument("height", type=int, nargs="?")
     parser.add_argument("width", type=int, nargs="?")
     parser.add_argument("--decimate", type=int, metavar="S", help="point-decimate by S first")
+    parser.add_argument("--jbu", metavar="GUIDE.npy", help="with --decimate: JBU on this guide instead of bicubic")
     args = parser.parse_args(argv)
     image = np.load(args.input)
     if image.ndim != 2 or image.dtype != np.float32:
@@ -46,6 +49,14 @@ def main(argv=None):
         height, width = args.height, args.width
     if height < 1 or width < 1 or image.size == 0:
         sys.exit("check_bicubic.py: sizes must be positive")
+    if args.jbu:
+        if not args.decimate:
+            sys.exit("check_bicubic.py: --jbu needs --decimate")
+        guide = np.load(args.jbu)
+        full = np.load(args.input)[:height, :width]
+        out = degrade.upsampling_window(full, args.decimate, (slice(0, height), slice(0, width)), "point", None, guide)
+        np.save(args.output, np.ascontiguousarray(out, dtype="<f4"))
+        return
     out = degrade.resize_bicubic(image, height, width)
     np.save(args.output, np.ascontiguousarray(out, dtype="<f4"))
 

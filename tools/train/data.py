@@ -162,9 +162,11 @@ class Upsampling:
     val_noise: the fixed sigma of the validation inputs.
     """
 
-    def __init__(self, scales=DEPTH_SCALES, downsamplings=("point",), noise=0.0, val_noise=0.0, sensor=False):
+    def __init__(self, scales=DEPTH_SCALES, downsamplings=("point",), noise=0.0, val_noise=0.0, sensor=False,
+                 method="bicubic"):
         self.scales, self.downsamplings = tuple(scales), tuple(downsamplings)
         self.noise, self.val_noise, self.sensor = noise, val_noise, sensor
+        self.method = method  # how the low-resolution depth is brought to full size: bicubic or jbu
 
     def describe(self):
         text = (f"{'/'.join(self.downsamplings)} downsampling x{'/x'.join(map(str, self.scales))} "
@@ -175,7 +177,14 @@ class Upsampling:
                      "with the nearest value; degrade.sensor_degrade)")
         elif self.noise:
             text += f" + Gaussian noise on the low-resolution depth, sigma uniform in 0..{self.noise:g}"
+        if self.method == "jbu":
+            return text + " + joint bilateral upsampling on the guide's luma (r = 2, sigma_s = 1, sigma_r = 0.1)"
         return text + " + bicubic (Keys a=-0.5) upsampling"
+
+    def window(self, item, scale, window, downsampling, transform):
+        """The network input inside `window` (degrade.upsampling_window, bicubic or JBU)."""
+        guide = item["guide"] if self.method == "jbu" else None
+        return degrade.upsampling_window(item["target"], scale, window, downsampling, transform, guide)
 
     def low_transform(self, rng, sigma, metric):
         """The degradation of the low-resolution depth for degrade.upsampling_window, or None."""
@@ -205,7 +214,7 @@ def training_groups(task, root, scene_count, upsampling=None, scene_size=(256, 2
     real = middlebury2014(root, held_out=False) + lu_rgbz(root, held_out=False)
     rest = 1.0 - rendered_share
     groups = [(0.5 * rest, procedural(range(scene_count), scene_size)), (0.5 * rest, real)]
-    if task == "depth_sr" and not (rendered_share or upsampling.sensor):
+    if task == "depth_sr" and not (rendered_share or upsampling.sensor or upsampling.method != "bicubic"):
         for _, items in groups:
             add_upsampling_inputs(items, upsampling)
     if rendered_share:
@@ -262,7 +271,7 @@ class PatchSampler:
                 else:  # made per patch: rendered frames, sensor-like degradation
                     transform = up.low_transform(self.rng, self.rng.uniform(0.0, up.noise),
                                                  item.get("encoding") == "metric")
-                    degraded = degrade.upsampling_window(item["target"], scale, window, downsampling, transform)
+                    degraded = up.window(item, scale, window, downsampling, transform)
             elif self.task == "depth_restore":
                 degraded = degrade.add_gaussian_noise(target, self.rng.uniform(*RESTORE_SIGMA), self.rng)
             else:
@@ -294,12 +303,12 @@ def validation_set(task, root, upsampling=None, rendered_items=()):
     items = (middlebury2014(root, held_out=True) + lu_rgbz(root, held_out=True)
              + procedural(VAL_SCENE_SEEDS) + list(rendered_items))
     for item in items:
-        if task == "depth_sr" and upsampling.sensor:
+        if task == "depth_sr" and (upsampling.sensor or upsampling.method != "bicubic"):
             h, w = item["target"].shape
             for s in upsampling.scales:
                 transform = upsampling.low_transform(rng, upsampling.val_noise, item.get("encoding") == "metric")
-                degraded = degrade.upsampling_window(item["target"], s, (slice(0, h), slice(0, w)),
-                                                     upsampling.downsamplings[-1], transform)
+                degraded = upsampling.window(item, s, (slice(0, h), slice(0, w)), upsampling.downsamplings[-1],
+                                             transform)
                 cases.append((f"{item['name']}@x{s}", degraded, item["guide"], item["target"], item["mask"]))
         elif task == "depth_sr":
             # the last listed downsampling: "box" when both are trained (the noisy-sensor case)

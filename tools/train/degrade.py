@@ -113,16 +113,57 @@ def add_gaussian_noise(image, sigma, rng):
     return (image + rng.normal(0.0, sigma, size=image.shape)).astype(np.float32)
 
 
-def upsampling_window(target, scale, window, downsampling="point", low_transform=None):
+JBU = {"radius": 2, "sigma_spatial": 1.0, "sigma_range": 0.1}  # svlrm::jbu_options' defaults
+
+
+def jbu(low, guide, scale, rows, cols, low_origin=(0, 0), radius=2, sigma_spatial=1.0, sigma_range=0.1):
+    """Joint bilateral upsampling of `low` for the high-resolution pixels rows x cols.
+
+    The conventions of svlrm::joint_bilateral_upsample (include/svlrm/jbu.hpp): low-res
+    pixel q sits at high-res s*q + s-1; p's window is the (2r+1)^2 low-res pixels around
+    floor((p - (s-1)) / s + 0.5), cut to the image; the range kernel compares the guide at
+    p with the guide at s*q + s-1. `low` may be a crop of the low-resolution image whose
+    top-left pixel is low_origin; the window is cut to the crop, which equals cutting it
+    to the image when the crop reaches r pixels beyond the rows and columns (or the
+    image's edge). `guide`: the whole high-resolution guide (one plane, unit scale).
+    rows, cols: slices of high-resolution pixels. Float64 sums, float32 result.
+    """
+    spatial, ranged = 1.0 / (2 * sigma_spatial ** 2), 1.0 / (2 * sigma_range ** 2)
+    axes = []
+    for sl, origin, size in ((rows, low_origin[0], low.shape[0]), (cols, low_origin[1], low.shape[1])):
+        p = np.arange(sl.start, sl.stop)
+        down = (p - (scale - 1)) / scale
+        q = np.floor(down + 0.5).astype(np.int64)[:, None] + np.arange(-radius, radius + 1)[None, :]
+        inside = (q >= origin) & (q < origin + size)
+        weight = np.exp(-spatial * (down[:, None] - q) ** 2) * inside
+        axes.append((np.clip(q - origin, 0, size - 1), np.clip(q * scale + scale - 1, 0, None), weight))
+    (qy, gy, wy), (qx, gx, wx) = axes
+    guide = np.asarray(guide, dtype=np.float64)
+    gy, gx = np.minimum(gy, guide.shape[0] - 1), np.minimum(gx, guide.shape[1] - 1)
+    centre = guide[rows, cols]
+    total = np.zeros(centre.shape)
+    norm = np.zeros(centre.shape)
+    for j in range(qy.shape[1]):
+        for i in range(qx.shape[1]):
+            d = centre - guide[np.ix_(gy[:, j], gx[:, i])]
+            w = wy[:, j, None] * wx[None, :, i] * np.exp(-ranged * d * d)
+            total += w * low[np.ix_(qy[:, j], qx[:, i])]
+            norm += w
+    return (total / norm).astype(np.float32)
+
+
+def upsampling_window(target, scale, window, downsampling="point", low_transform=None, guide=None):
     """upsampling_input(target, scale, downsampling)[window], computed from a crop around the window.
 
     Why: rendered frames are too many to keep six upsampled copies of each in memory,
     and sensor-like degradations act on the low-resolution image, so the input is made
     per patch. The crop is aligned to the low-resolution grid and reaches 3 low-resolution
-    pixels beyond the window (bicubic reads 2 on either side), so inside the window the
-    result equals the whole-image one; only where the crop meets the image border does
-    border clamping apply, as it does for the whole image. `low_transform(low, offset)`
-    may degrade the low-resolution crop (offset: its top-left low-resolution pixel).
+    pixels beyond the window (bicubic reads 2 on either side, JBU `radius`), so inside the
+    window the result equals the whole-image one; only where the crop meets the image
+    border does border handling apply, as it does for the whole image. `low_transform(low,
+    offset)` may degrade the low-resolution crop (offset: its top-left low-resolution
+    pixel). With a `guide` (the whole high-resolution guide plane) the upsampling is JBU
+    (the JBU dict's parameters) instead of bicubic.
     """
     rows, cols = window
     low_h, low_w = target.shape[0] // scale, target.shape[1] // scale
@@ -132,6 +173,8 @@ def upsampling_window(target, scale, window, downsampling="point", low_transform
     low = DOWNSAMPLERS[downsampling](crop, scale)
     if low_transform is not None:
         low = low_transform(low, (y0, x0))
+    if guide is not None:
+        return jbu(low, guide, scale, rows, cols, (y0, x0), **JBU)
     up = resize_bicubic(low, crop.shape[0], crop.shape[1])
     return up[rows.start - y0 * scale:rows.stop - y0 * scale, cols.start - x0 * scale:cols.stop - x0 * scale]
 

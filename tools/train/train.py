@@ -86,6 +86,10 @@ def parse_args(argv):
                         help="depth_sr: point and / or box (comma-separated; one drawn per patch)")
     parser.add_argument("--lr-noise", type=float, default=0.0,
                         help="depth_sr: max sigma (unit range) of noise on the low-resolution depth")
+    parser.add_argument("--input-upsampling", choices=("bicubic", "jbu"), default="bicubic",
+                        help="depth_sr: how the low-resolution depth becomes the network's input: bicubic (the "
+                             "DJF protocol) or joint bilateral upsampling on the guide's luma (metadata "
+                             "input_upsampling; the library applies the same)")
     parser.add_argument("--sensor", action="store_true",
                         help="depth_sr: sensor-like low-resolution depth (degrade.sensor_degrade: --lr-noise "
                              "with depth-dependent gain, quantisation, flying pixels, filled holes)")
@@ -209,6 +213,7 @@ def export_model(net, args, iteration, path):
     if args.task == "depth_sr":
         net.extra_metadata["scale"] = args.scales
         net.extra_metadata["noise"] = "sensor" if args.sensor else "clean" if not args.lr_noise else "noisy"
+        net.extra_metadata["input_upsampling"] = args.input_upsampling
     if args.task in ("depth_sr", "depth_restore"):
         # trained on depth normalised per image over its valid pixels (data.normalise_depth)
         net.extra_metadata["input_normalisation"] = "valid_range"
@@ -259,7 +264,8 @@ def upsampling(args):
     """The depth_sr degradation chosen on the command line."""
     return data.Upsampling(scales=[int(s) for s in args.scales.split(",")],
                            downsamplings=args.downsampling.split(","),
-                           noise=args.lr_noise, val_noise=args.lr_noise / 2, sensor=args.sensor)
+                           noise=args.lr_noise, val_noise=args.lr_noise / 2, sensor=args.sensor,
+                           method=args.input_upsampling)
 
 
 def open_log(path, columns, resume_iteration):

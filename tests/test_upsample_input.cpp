@@ -1,0 +1,34 @@
+// svlrm::upsample_input builds a depth-upsampling model's input the way the model was
+// trained: the model's input_upsampling picks bicubic or JBU on the guide's BT.601 luma.
+// Checked against the resamplers called directly, with the luma computed here.
+#include <svlrm/depth_upsampling.hpp>
+
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+TEST_CASE("upsample_input: bicubic models get resize_bicubic, jbu models JBU on the guide's luma", "[resample]") {
+    const auto rgb = svlrm_test::random_image(64, 40, 3, 11);
+    const auto low = svlrm_test::random_image(8, 5, 2, 12);  // two channels, x8
+    svlrm::model m;
+    svlrm::image<float> got(64, 40, 2), expected(64, 40, 2);
+
+    svlrm::upsample_input(m, rgb.view(), low.view(), got.view());
+    svlrm::resize_bicubic(low.view(), expected.view());
+    CHECK(svlrm_test::max_abs_diff(got.view(), expected.view()) == 0.0);
+
+    m.input_upsampling = svlrm::input_upsampling::jbu;
+    svlrm::upsample_input(m, rgb.view(), low.view(), got.view());
+    svlrm::image<float> luma(64, 40);
+    for (long y = 0; y < 40; ++y)
+        for (long x = 0; x < 64; ++x)
+            luma(x, y) = 0.299f * rgb(x, y, 0) + 0.587f * rgb(x, y, 1) + 0.114f * rgb(x, y, 2);
+    svlrm::joint_bilateral_upsample(luma.view(), low.view(), expected.view(), svlrm::jbu_options{});
+    CHECK(svlrm_test::max_abs_diff(got.view(), expected.view()) <= 1e-6);
+
+    // A guide that does not decimate to the low-resolution size is refused, out untouched.
+    svlrm::image<float> out(64, 40, 2, 0.5f);
+    const auto small = svlrm_test::random_image(10, 3, 2, 13);  // 64 / 10 = 6, but 40 / 6 != 3
+    REQUIRE_THROWS_AS(svlrm::upsample_input(m, rgb.view(), small.view(), out.view()), std::invalid_argument);
+    CHECK(out(3, 3, 1) == 0.5f);
+}

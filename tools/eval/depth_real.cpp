@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -50,6 +51,7 @@ struct dataset {
 struct depth_network {
     std::string label;          // row name
     std::string normalisation;  // the model's input_normalisation metadata ("none" when absent)
+    svlrm::model model;         // for its input_upsampling (svlrm::upsample_input)
     network net;
 };
 
@@ -243,8 +245,9 @@ std::string evaluate(const settings& s, const dataset& d, const std::vector<dept
             const bool fig = fi == 0 && scale == 8;
             const auto [lo, hi] = colour_range(f);
             for (const auto& n : nets) {
-                image<float> out(w, h);
-                n.net.apply(f.guide.view(), bicubic.view(), out.view());
+                image<float> input(w, h), out(w, h);  // the model's own start: bicubic or JBU
+                svlrm::upsample_input(n.model, f.guide.view(), low.view(), input.view());
+                n.net.apply(f.guide.view(), input.view(), out.view());
                 score("SVLRM `" + n.label + "`", out);
                 if (fig) figure(s, d.key + "_x8_svlrm_" + n.label, coloured(out, lo, hi));
             }
@@ -281,20 +284,191 @@ std::string metadata_value(const svlrm::model& m, const std::string& key, const 
     return fallback;
 }
 
-}  // namespace
+// ---- encodings: one depth in the encodings a user's file may have ----------------------
 
-std::string depth_real(const settings& s) {
-    // The depth-upsampling models: the bundled depth_sr, depth_sr_sensor where --models has it,
-    // then every --depth-models file, named by its stem.
+// How a low-resolution depth (millimetres) is written to a "file" (the unit-scale values
+// that svlrm_io::read_image gives for it) and how the filtered result is read back to mm.
+struct encoding {
+    std::string label;
+    std::function<float(double mm)> encode;  // mm -> unit-scale value of the file
+    std::function<double(float v)> decode;   // unit-scale result -> mm
+};
+
+std::vector<encoding> encodings_for(double zlo, double zhi) {
+    const double span = zhi > zlo ? zhi - zlo : 1.0;
+    const double ilo = 1.0 / zhi, ihi = 1.0 / zlo, ispan = ihi > ilo ? ihi - ilo : 1.0;
+    // Inverse depth back to mm: results at or below 0 (no depth) are held at 1 / 65535 mm^-1.
+    auto from_inverse_mm = [](double inv_per_mm) { return 1.0 / std::max(inv_per_mm, 1.0 / 65535.0); };
+    return {
+        {"reference: metric depth stretched over [0, 1] (float)",
+         [=](double z) { return float((z - zlo) / span); }, [=](float v) { return zlo + span * double(v); }},
+        {"16-bit millimetres (a 16-bit PNG as read: mm / 65535)",
+         [](double z) { return float(z / 65535.0); }, [](float v) { return 65535.0 * double(v); }},
+        {"float metres", [](double z) { return float(z / 1000.0); }, [](float v) { return 1000.0 * double(v); }},
+        {"8-bit over the range, 1..255 (quantised: other data)",
+         [=](double z) { return float(std::round(1.0 + 254.0 * (z - zlo) / span) / 255.0); },
+         [=](float v) { return zlo + span * (255.0 * double(v) - 1.0) / 254.0; }},
+        {"inverse depth 1/z (float, 1/m)", [](double z) { return float(1000.0 / z); },
+         [=](float v) { return from_inverse_mm(double(v) / 1000.0); }},
+        {"inverse depth stretched over [0, 1] (float, near = 1)",
+         [=](double z) { return float((1.0 / z - ilo) / ispan); },
+         [=](float v) { return from_inverse_mm(ilo + ispan * double(v)); }},
+    };
+}
+
+// Root mean squared difference in mm over the valid pixels; `mm` and f.truth (unit scale) per pixel.
+double masked_rmse_mm(const std::vector<double>& mm, const frame& f) {
+    double sum = 0;
+    long n = 0;
+    for (std::size_t i = 0; i < f.valid.size(); ++i)
+        if (f.valid[i]) {
+            const double e = mm[i] - 65535.0 * double(f.truth.data()[i]);
+            sum += e * e, ++n;
+        }
+    return n ? std::sqrt(sum / double(n)) : 0.0;
+}
+
+// The bundled depth_sr, depth_sr_sensor where --models has it, then every --depth-models
+// file, named by its stem.
+std::vector<depth_network> depth_networks(const settings& s) {
     std::vector<depth_network> nets;
     auto add_model = [&](std::string label, const svlrm::model& m) {
         for (const auto& n : nets)
             if (n.label == label) label += "-" + std::to_string(nets.size());
-        nets.push_back({label, metadata_value(m, "input_normalisation", "none"), network(m)});
+        nets.push_back({label, metadata_value(m, "input_normalisation", "none"), m, network(m)});
     };
     if (const auto m = load_model(s, "depth_sr")) add_model("depth_sr", *m);
     if (fs::exists(s.models / "depth_sr_sensor.safetensors")) add_model("depth_sr_sensor", *load_model(s, "depth_sr_sensor"));
     for (const auto& p : s.depth_models) add_model(p.stem().string(), svlrm::model::load(p));
+    return nets;
+}
+
+}  // namespace
+
+std::string depth_encodings(const settings& s) {
+    std::vector<depth_network> nets = depth_networks(s);
+
+    const auto t0 = std::chrono::steady_clock::now();
+    std::string md = "## Depth encodings: one depth map in the units a user's file may have\n\n";
+    // Frames: the rendered validation frames and the NYU raw frames of depth_real, in millimetres.
+    std::vector<frame> frames;
+    std::string notes;
+    std::size_t n_rendered = 0, n_nyu = 0;
+    for (const auto& d : {rendered(s), nyu(s)}) {
+        if (!d.skipped.empty()) notes += " " + d.title + ": " + d.skipped;
+        for (const auto& f : d.frames) frames.push_back(f);
+        (d.key == "nyu" ? n_nyu : n_rendered) = d.frames.size();
+    }
+    md += "Protocol: the promise of `input_normalisation = valid_range` is that a depth map gives the same result "
+          "whatever its encoding: 16-bit millimetres over a narrow range, float metres, 8-bit, or inverse depth "
+          "(near = large), all within 2% RMSE of the same depth stretched over [0, 1]. Frames: the first " +
+          std::to_string(n_rendered) + " rendered validation frames and the " + std::to_string(n_nyu) +
+          " NYU raw frames of the section above (cropped to a multiple of 16), " + std::to_string(frames.size()) +
+          " in all; holes (0) of the full-resolution depth are filled from the nearest valid pixel "
+          "(`svlrm_io::fill_missing_zero`) before the point decimation `d[s-1::s, s-1::s]`, so the low-resolution "
+          "depth z (mm, whole numbers as in the file) has no holes, and its range is [zlo, zhi]. Each encoding "
+          "below writes z as a user's file would hold it, on the unit scale `svlrm_io::read_image` gives "
+          "(u8 / 255, u16 / 65535, float as is: `svlrm upsample` reads a 16-bit PNG so, as float), and goes "
+          "through exactly what `svlrm upsample` does with it: the model's upsampling to the guide's size "
+          "(`svlrm::upsample_input`: bicubic or JBU on the guide's luma, as the model was trained), then "
+          "`joint_filter::apply` with the RGB guide (float views; no `--missing-zero` at low resolution, since "
+          "the stretched encodings hold legitimate zeros). The result is decoded to mm by the encoding's "
+          "inverse (inverse depth: z = 1 / F) and scored against the full-resolution depth on its valid pixels. "
+          "Encodings: reference = (z - zlo) / (zhi - zlo); 16-bit mm = z / 65535; float metres = z / 1000; "
+          "8-bit = round(1 + 254 (z - zlo) / (zhi - zlo)) / 255 (0 is kept free for \"no measurement\"; this "
+          "quantises the depth to 254 levels, so it changes the data and its ratio also holds that loss); inverse "
+          "depth = 1000 / z (1/m) and its stretch (1/z - 1/zhi) / (1/zlo - 1/zhi). The affine encodings (mm, "
+          "metres, 8-bit up to quantisation, and the two inverse ones between themselves) are what valid_range "
+          "makes equal; inverse depth is a non-linear map of the reference, so the bicubic step and the network "
+          "see another signal. Each cell: the mean RMSE over the frames in mm, and in brackets the ratio of "
+          "that mean to the reference row's and the ratio of the frame farthest from 1 (the target: 0.98..1.02). "
+          "The last two rows score the bicubic inputs themselves (reference and inverse depth, decoded): what "
+          "part of an inverse-depth gap the interpolation makes before the network." + notes + "\n\n";
+    if (frames.empty() || nets.empty()) return md + "No frames or no depth models: no table.\n\n";
+    for (auto& f : frames) svlrm_io::fill_missing_zero(f.source, "encodings " + f.name);
+
+    const int scales[3] = {4, 8, 16};
+    const std::vector<std::string> labels = [] {
+        std::vector<std::string> l;
+        for (const auto& e : encodings_for(1.0, 2.0)) l.push_back(e.label);
+        return l;
+    }();
+    // rmse[model][encoding][scale][frame]; bicubic_rmse[encoding][scale][frame].
+    std::vector<std::vector<std::map<int, std::vector<double>>>> rmse(
+        nets.size(), std::vector<std::map<int, std::vector<double>>>(labels.size()));
+    std::vector<std::map<int, std::vector<double>>> bicubic_rmse(labels.size());
+    for (const frame& f : frames) {
+        const long w = f.truth.width(), h = f.truth.height();
+        for (const int scale : scales) {
+            image<float> low(w / scale, h / scale);
+            svlrm::decimate(f.source.view(), low.view(), scale);
+            std::vector<double> z(std::size_t(low.width() * low.height()));
+            for (std::size_t i = 0; i < z.size(); ++i) z[i] = std::round(65535.0 * double(low.data()[i]));
+            const auto [lo_it, hi_it] = std::minmax_element(z.begin(), z.end());
+            const auto encs = encodings_for(*lo_it, *hi_it);
+            for (std::size_t e = 0; e < encs.size(); ++e) {
+                image<float> file(low.width(), low.height()), up(w, h), out(w, h);
+                for (std::size_t i = 0; i < z.size(); ++i) file.data()[i] = encs[e].encode(z[i]);
+                svlrm::resize_bicubic(file.view(), up.view());
+                std::vector<double> mm(std::size_t(w * h));
+                for (std::size_t i = 0; i < mm.size(); ++i) mm[i] = encs[e].decode(up.data()[i]);
+                bicubic_rmse[e][scale].push_back(masked_rmse_mm(mm, f));
+                for (std::size_t n = 0; n < nets.size(); ++n) {
+                    image<float> input(w, h);
+                    svlrm::upsample_input(nets[n].model, f.guide.view(), file.view(), input.view());
+                    nets[n].net.apply(f.guide.view(), input.view(), out.view());
+                    for (std::size_t i = 0; i < mm.size(); ++i) mm[i] = encs[e].decode(out.data()[i]);
+                    rmse[n][e][scale].push_back(masked_rmse_mm(mm, f));
+                }
+            }
+            std::fprintf(stderr, "  encodings: %s x%d done\n", f.name.c_str(), scale);
+        }
+    }
+    auto mean = [](const std::vector<double>& v) {
+        double m = 0;
+        for (const double x : v) m += x / double(v.size());
+        return m;
+    };
+    // One row: the mean RMSE per scale, and (not for the reference) its ratio to `ref`.
+    auto row = [&](const std::string& label, const std::map<int, std::vector<double>>& cells,
+                   const std::map<int, std::vector<double>>* ref) {
+        std::string r = "| " + label + " |";
+        for (const int scale : scales) {
+            const auto& v = cells.at(scale);
+            r += " " + fmt("%.1f", mean(v));
+            if (ref) {
+                const auto& b = ref->at(scale);
+                double worst = 1.0;
+                for (std::size_t i = 0; i < v.size(); ++i) {
+                    const double q = b[i] > 0 ? v[i] / b[i] : 1.0;
+                    if (std::abs(q - 1.0) > std::abs(worst - 1.0)) worst = q;
+                }
+                r += " (" + fmt("%.3f", mean(v) / mean(b)) + ", worst " + fmt("%.3f", worst) + ")";
+            }
+            r += " |";
+        }
+        return r + "\n";
+    };
+    for (std::size_t n = 0; n < nets.size(); ++n) {
+        md += "### `" + nets[n].label + "` (input_normalisation " + nets[n].normalisation + ")\n\n";
+        md += "| encoding | x4 (mm) | x8 (mm) | x16 (mm) |\n|---|---|---|---|\n";
+        for (std::size_t e = 0; e < labels.size(); ++e)
+            md += row(labels[e], rmse[n][e], e ? &rmse[n][0] : nullptr);
+        // The bicubic inputs alone: the affine encodings give the reference's up to rounding,
+        // inverse depth does not (cubic interpolation of 1/z is not that of z).
+        md += row("bicubic input alone, reference", bicubic_rmse[0], nullptr);
+        md += row("bicubic input alone, inverse depth", bicubic_rmse[4], &bicubic_rmse[0]);
+        md += "\n";
+    }
+    const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60.0;
+    std::fprintf(stderr, "  encodings: %.1f min\n", minutes);
+    return md;
+}
+
+std::string depth_real(const settings& s) {
+    // The depth-upsampling models: the bundled depth_sr, depth_sr_sensor where --models has it,
+    // then every --depth-models file, named by its stem.
+    std::vector<depth_network> nets = depth_networks(s);
 
     const auto t0 = std::chrono::steady_clock::now();
     std::string md =

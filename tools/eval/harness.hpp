@@ -25,9 +25,9 @@ struct settings {
     fs::path data = "../shared/datasets", models = "models", out = "docs/results.md", figures = "docs/images/results";
     int limit = 0;  // evaluate only the first N images of each set (0 = all): for quick checks
     std::set<std::string> only;  // sections to run (--only a,b); empty = all
-    // Rendered validation frames (depth_real): --rendered DIR.
+    // Rendered validation frames (depth_real, encodings): --rendered DIR.
     fs::path rendered;
-    // Extra depth-upsampling model files for depth_real (--depth-models a.safetensors,b.safetensors).
+    // Extra depth-upsampling model files for depth_real and encodings (--depth-models a.safetensors,b.safetensors).
     std::vector<fs::path> depth_models;
 
     bool runs(const std::string& section) const { return only.empty() || only.count(section) != 0; }

@@ -2,10 +2,10 @@
 # Reproduces docs/results.md: builds the evaluation program and runs every protocol
 # on the shared datasets with the bundled models (fixed seeds throughout).
 #   tools/eval/run_eval.sh [datasets folder, default ../shared/datasets] [more svlrm_eval options]
-# More options, for example: --only depth_real (one section of table2, ferstl, bsd68, depth_real;
+# More options, for example: --only depth_real (one section of table2, ferstl, bsd68, depth_real, encodings;
 # docs/results.md is then rewritten with that section alone), --limit N (the first N images of each
 # set), --rendered DIR (rendered validation frames), --depth-models a.safetensors,b.safetensors
-# (extra models in the depth_real tables).
+# (extra models in the depth_real and encodings tables).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=${1:-${SVLRM_DATA:-../shared/datasets}}

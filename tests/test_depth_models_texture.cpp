@@ -274,7 +274,9 @@ void check_flat(const std::vector<std::pair<std::string, image<float>>>& guides,
                 CHECK(high_frequency(copied) > hf_fraction * texture);
                 CHECK(planarity(copied) > planarity_fraction * z_range);
             }
-            for (const bool u16 : {true, false})
+            // u16 and float agree through valid_range (test_input_normalisation); the long
+            // binary-pattern case runs u16 alone, to stay short under the sanitizers.
+            for (const bool u16 : absolute ? std::vector<bool>{true} : std::vector<bool>{true, false})
                 for (const int scale : {4, 8, 16}) {
                     const upsampled r = run(m, net, guide, scale, u16);
                     const double rmse = plane_rmse(r.result_mm), bicubic = plane_rmse(r.bicubic_mm);

@@ -38,6 +38,7 @@ def main(argv=None):
     if image.ndim != 2 or image.dtype != np.float32:
         sys.exit(f"check_bicubic.py: {args.input} must be a 2-D float32 array, "
                  f"got {image.ndim}-D {image.dtype}")
+    full = image  # the undecimated input, for --jbu
     if args.decimate:
         scale = args.decimate
         image = degrade.decimate(image, scale)
@@ -53,8 +54,7 @@ def main(argv=None):
         if not args.decimate:
             sys.exit("check_bicubic.py: --jbu needs --decimate")
         guide = np.load(args.jbu)
-        full = np.load(args.input)[:height, :width]
-        out = degrade.upsampling_window(full, args.decimate, (slice(0, height), slice(0, width)), "point", None, guide)
+        out = degrade.upsampling_window(full[:height, :width], args.decimate, (slice(0, height), slice(0, width)), "point", None, guide)
         np.save(args.output, np.ascontiguousarray(out, dtype="<f4"))
         return
     out = degrade.resize_bicubic(image, height, width)

@@ -251,6 +251,33 @@ TEST_CASE("svlrm upsample, restore, denoise and filter run the network", "[cli]"
     }
 }
 
+TEST_CASE("svlrm deblur and smooth run the network and the rolling guidance", "[cli]") {
+    inputs in;
+    const std::string m = " --model model.safetensors --backend reference --quiet";
+    const image<float> g = read(in.dir / "guide.png");
+    svlrm_io::write_pfm(in.dir / "noflash.pfm", test_image(40, 32, 3, 9).view());
+    const image<float> noflash = read(in.dir / "noflash.pfm");
+
+    SECTION("deblur: every channel of the no-flash photo guided by the flash photo's luma") {
+        REQUIRE(cli(in.dir, "deblur noflash.pfm guide.png d.pfm" + m).code == 0);
+        CHECK(max_diff(read(in.dir / "d.pfm"), in.network(noflash, g)) <= 1e-6);
+    }
+    SECTION("smooth: SVLRM rolling guidance and the classical filter") {
+        REQUIRE(cli(in.dir, "smooth noflash.pfm s.pfm --iterations 3 --sigma-spatial 2" + m).code == 0);
+        const svlrm::joint_filter<svlrm::backend::reference> f(in.model);
+        image<float> want(40, 32, 3);
+        svlrm::rolling_guidance(noflash.view(), want.view(), 3, f, {svlrm::rolling_start::gaussian, 2.0});
+        CHECK(max_diff(read(in.dir / "s.pfm"), want) <= 1e-6);
+
+        REQUIRE(cli(in.dir, "smooth noflash.pfm c.pfm --classical --sigma-range 0.2 --quiet").code == 0);
+        svlrm::rolling_guidance_filter(noflash.view(), want.view(), 3.0, 0.2, 4);
+        CHECK(max_diff(read(in.dir / "c.pfm"), want) <= 1e-6);
+
+        REQUIRE(cli(in.dir, "smooth noflash.pfm zero.pfm --iterations 0 --classical --quiet").code == 0);
+        CHECK(max_diff(read(in.dir / "zero.pfm"), noflash) == 0.0);
+    }
+}
+
 TEST_CASE("svlrm guided, fast-guided, hc and jbu run the baselines", "[cli]") {
     inputs in;
     const image<float> g = read(in.dir / "guide.png"), d = read(in.dir / "depth.pfm");
@@ -398,6 +425,17 @@ TEST_CASE("svlrm errors: one line on stderr, exit code, no output file", "[cli]"
     check_error(in, "guided depth.pfm guide.png o.png --sharpen 3", 2, "--sharpen");
     check_error(in, "guided depth.pfm o.png", 2, "expected 3 arguments");
     check_error(in, "frobnicate", 2, "unknown command");
+    // deblur and smooth: sizes, channels, iterations, exclusive options.
+    check_error(in, "deblur guide.png small.png o.png" + m, 1, "same size");
+    check_error(in, "smooth guide.png o.png --iterations -1 --classical", 2, "--iterations");
+    check_error(in, "smooth guide.png o.png --classical --model model.safetensors", 2, "exclude");
+    check_error(in, "smooth guide.png o.png --classical --sigma-spatial 0", 2, "--sigma-spatial");
+    check_error(in, "smooth guide.png o.png --classical --save-coefficients c", 2, "save-coefficients");
+    svlrm_io::write_npy(in.dir / "two.npy", image<float>(20, 16, 2).view());
+    svlrm_io::write_npy(in.dir / "flash2.npy", image<float>(40, 32, 2).view());
+    check_error(in, "deblur guide.png flash2.npy o.png" + m, 1, "guide has 2 channels");
+    check_error(in, "smooth two.npy o.npy --classical", 1, "expected 1 or 3");
+    check_error(in, "smooth guide.png", 2, "expected 2 arguments");
     // A result that cannot be written in full leaves nothing: the coefficient maps
     // would go to a missing folder, so the main output is not written either.
     check_error(in, "hc depth.pfm guide.png o.png --save-coefficients nowhere/c", 1, "nowhere");

@@ -19,7 +19,7 @@ mkdir -p "$images"
 # Panels of at most 160 pixels keep each figure well under 300 kB.
 small="--panel-width 160 --quiet"
 
-for m in depth_sr depth_restore image_denoise; do
+for m in depth_sr depth_restore flash_deblur; do
   [ -f "$root/models/$m.safetensors" ] || { echo "make_figures: models/$m.safetensors is missing" >&2; exit 1; }
 done
 
@@ -36,9 +36,9 @@ rgbd=$data/lu2014_depth_enh/03_RGBD_Dataset
 "$svlrm" compare "$rgbd/RGBD_02_noisy_imcomp_depth.png" "$rgbd/RGBD_02_noisy_color.png" \
   "$images/restore_kinect.png" --missing-zero $small > "$work/restore_kinect.txt"
 
-# Flash / no-flash: the noisy no-flash photograph guided by the flash one.
+# Flash / no-flash: the noisy no-flash photograph guided by the flash one (the flash_deblur model).
 "$svlrm" compare "$data/flash_noflash/cave-noflash.bmp" "$data/flash_noflash/cave-flash.bmp" \
-  "$images/flash_noflash.png" --model "$root/models/image_denoise.safetensors" $small > "$work/flash.txt"
+  "$images/flash_noflash.png" --model "$root/models/flash_deblur.safetensors" $small > "$work/flash.txt"
 
 # Self-guided smoothing of the guided filter paper's cat (G = I).
 cat_bmp=$data/guided_filter_demo/cat.bmp

@@ -12,6 +12,7 @@
 #include <svlrm/hand_crafted.hpp>
 #include <svlrm/depth_upsampling.hpp>
 #include <svlrm/jbu.hpp>
+#include <svlrm/rolling_guidance.hpp>
 #include <svlrm/metrics.hpp>
 #include <svlrm/resample.hpp>
 

@@ -1,4 +1,4 @@
-// The filtering subcommands: the SVLRM network (upsample, restore, denoise, filter)
+// The filtering subcommands: the SVLRM network (upsample, restore, denoise, deblur, filter)
 // and the baselines (guided, fast-guided, hc, jbu), each a task for the pipeline.
 #pragma once
 
@@ -118,8 +118,9 @@ inline std::vector<command> network_commands() {
                            "processed (batch mode; the guide has the same file name).";
     return {
         {"upsample", "depth upsampling: low-res depth + high-res guide", "svlrm upsample LOWRES GUIDE OUTPUT [options]",
-         "Upsamples LOWRES to the size of GUIDE with bicubic interpolation (Keys, a = -0.5), then refines it with "
-         "the SVLRM network, F = alpha * G + beta. The factor is GUIDE's width / LOWRES's width unless --scale "
+         "Upsamples LOWRES to the size of GUIDE as the model was trained (its input_upsampling: joint bilateral "
+         "upsampling on GUIDE's luma for depth_sr, bicubic, Keys a = -0.5, for depth_sr_sensor), then refines it "
+         "with the SVLRM network, F = alpha * G + beta. The factor is GUIDE's width / LOWRES's width unless --scale "
          "gives it. An RGB depth file (grey stored as RGB) is read as one channel. The bundled depth_sr model is "
          "trained for clean low-resolution depth (a point sample per block, the DJF protocol) at x4, x8 and x16; "
          "--noisy picks depth_sr_sensor, trained for what depth sensors deliver (noise, quantisation, flying "
@@ -142,6 +143,15 @@ inline std::vector<command> network_commands() {
          "filtered)." + io,
          join(network_options("image_denoise"), io_options()),
          [](const arguments& a) { return run_network(a, {.guided = false}, "image_denoise"); }},
+        {"deblur", "flash / no-flash deblurring: blurred no-flash photo + flash photo",
+         "svlrm deblur NOFLASH FLASH OUTPUT [options]",
+         "Deblurs NOFLASH, a long exposure blurred by camera shake and noisy, with FLASH, a sharp shot of the same "
+         "scene under a flash (same size, aligned), as the guide: each colour channel of NOFLASH is filtered with "
+         "the SVLRM network guided by FLASH's BT.601 luma, so the output keeps NOFLASH's light and colour and takes "
+         "its sharpness from FLASH. The bundled flash_deblur model is trained on synthetic pairs (models/README.md)."
+             + io,
+         join(network_options("flash_deblur"), io_options()),
+         [](const arguments& a) { return run_network(a, {.guided = true}, "flash_deblur"); }},
         {"filter", "any model on any input and guide", "svlrm filter INPUT GUIDE OUTPUT --model FILE [options]",
          "Runs the SVLRM network of --model on INPUT guided by GUIDE (same size)." + io,
          join(network_options(""), io_options()),

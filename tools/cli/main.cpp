@@ -3,6 +3,7 @@
 // 2 usage error (the command line itself). Every error is one line on stderr.
 #include "arguments.hpp"
 #include "commands.hpp"
+#include "smooth.hpp"
 #include "compare.hpp"
 #include "info.hpp"
 
@@ -16,6 +17,7 @@ namespace {
 std::vector<svlrm_cli::command> all_commands() {
     std::vector<svlrm_cli::command> c = svlrm_cli::network_commands();
     for (auto& b : svlrm_cli::baseline_commands()) c.push_back(std::move(b));
+    c.push_back(svlrm_cli::smooth_command());
     c.push_back(svlrm_cli::compare_command());
     c.push_back(svlrm_cli::info_command());
     return c;

@@ -12,10 +12,6 @@
 #include "../cli/colormap.hpp"
 #include "fill_missing.hpp"
 
-#ifdef SVLRM_HAVE_OPENCV
-#include <opencv2/imgcodecs.hpp>
-#endif
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -62,23 +58,6 @@ image<float> crop16(const image<float>& v) {
         for (long x = 0; x < w; ++x)
             for (long c = 0; c < v.channels(); ++c) out(x, y, c) = v(x, y, c);
     return out;
-}
-
-// An 8-bit RGB file that image_io.hpp does not read (JPEG), through OpenCV's imgcodecs.
-image<float> load_jpeg(const fs::path& p) {
-#ifdef SVLRM_HAVE_OPENCV
-    const cv::Mat m = cv::imread(p.string(), cv::IMREAD_COLOR);
-    if (m.empty() || m.type() != CV_8UC3) throw std::runtime_error(p.string() + ": cannot read as 8-bit colour");
-    image<float> out(m.cols, m.rows, 3);
-    for (int y = 0; y < m.rows; ++y)
-        for (int x = 0; x < m.cols; ++x) {
-            const auto bgr = m.at<cv::Vec3b>(y, x);
-            for (int c = 0; c < 3; ++c) out(x, y, c) = svlrm::to_unit(std::uint8_t(bgr[2 - c]));
-        }
-    return out;
-#else
-    throw std::runtime_error(p.string() + ": built without OpenCV, JPEG guides cannot be read");
-#endif
 }
 
 // Frames whose depth marks holes with 0 (sensor or renderer): the source is the raw depth itself.

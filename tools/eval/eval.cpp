@@ -14,14 +14,18 @@
 //            valid pixels (depth_real.cpp).
 //   encodings  the rendered and NYU frames of depth_real in 16-bit mm, float metres, 8-bit and
 //            inverse depth vs the same depth stretched over [0, 1] (depth_real.cpp).
-// Sections: table2, ferstl, bsd68, depth_real, encodings; --only a,b runs some of them.
+//   flash    held-out synthetic flash / no-flash pairs, the real pairs as figures (applications.cpp).
+//   scale_aware  rolling guidance on texture_rtv, classical and SVLRM (applications.cpp).
+// Sections: table2, ferstl, bsd68, depth_real, encodings, flash, scale_aware; --only a,b runs some of them.
 #include <svlrm/svlrm.hpp>
+#include "applications.hpp"
 #include "depth_real.hpp"
 #include "harness.hpp"
 #include "image_io.hpp"
 #include "visualize.hpp"
 #include "report.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
@@ -317,7 +321,9 @@ int main(int argc, char** argv) try {
             if (!p.empty()) parts.push_back(p);
         return parts;
     };
-    const std::set<std::string> sections{"table2", "ferstl", "bsd68", "depth_real", "encodings"};
+    const std::vector<std::string> sections{"table2", "ferstl", "bsd68", "depth_real", "encodings", "flash", "scale_aware"};
+    std::string section_list;
+    for (const auto& n : sections) section_list += (section_list.empty() ? "" : ",") + n;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
         if (k == "--data") s.data = v;
@@ -326,21 +332,27 @@ int main(int argc, char** argv) try {
         else if (k == "--figures") s.figures = v;
         else if (k == "--limit") s.limit = std::stoi(v);
         else if (k == "--rendered") s.rendered = v;
+        else if (k == "--flash-pairs") s.flash_pairs = v;
         else if (k == "--depth-models") for (const auto& p : split(v)) s.depth_models.emplace_back(p);
         else if (k == "--only") {
             for (const auto& p : split(v)) {
-                if (!sections.count(p)) throw std::invalid_argument("--only: unknown section " + p + " (table2, ferstl, bsd68, depth_real, encodings)");
+                if (std::find(sections.begin(), sections.end(), p) == sections.end())
+                    throw std::invalid_argument("--only: unknown section " + p + " (" + section_list + ")");
                 s.only.insert(p);
             }
         } else throw std::invalid_argument("unknown option " + k);
     }
     if (argc % 2 == 0)
         throw std::invalid_argument("options come in pairs: --data DIR --models DIR --out FILE --figures DIR [--limit N] "
-                                    "[--only table2,ferstl,bsd68,depth_real,encodings] [--rendered DIR] [--depth-models A,B]");
+                                    "[--only " + section_list + "] [--rendered DIR] [--depth-models A,B] [--flash-pairs DIR]");
     if (s.rendered.empty()) {
         const char* cache = std::getenv("SVLRM_RENDER_CACHE");
         const char* home = std::getenv("HOME");
         s.rendered = cache ? fs::path(cache) / "rooms_v1" : home ? fs::path(home) / ".cache/svlrm/render/rooms_v1" : fs::path();
+    }
+    if (s.flash_pairs.empty()) {  // tools/eval/make_flash_pairs.py's default
+        const char* home = std::getenv("HOME");
+        s.flash_pairs = home ? fs::path(home) / ".cache/svlrm/flash_pairs" : fs::path();
     }
     fs::create_directories(s.figures);
     const auto t0 = std::chrono::steady_clock::now();
@@ -355,6 +367,8 @@ int main(int argc, char** argv) try {
     if (s.runs("bsd68")) md += denoising(s);
     if (s.runs("depth_real")) md += svlrm_eval::depth_real(s);
     if (s.runs("encodings")) md += svlrm_eval::depth_encodings(s);
+    if (s.runs("flash")) md += svlrm_eval::flash_deblurring(s);
+    if (s.runs("scale_aware")) md += svlrm_eval::scale_aware(s);
     const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60.0;
     // Figures written above, relative to docs/ (where results.md lives by default).
     const std::string fig = fs::relative(s.figures, s.out.parent_path().empty() ? fs::path(".") : s.out.parent_path()).string();

@@ -6,11 +6,17 @@
 #include "default_backend.hpp"
 #include "image_io.hpp"
 
+#ifdef SVLRM_HAVE_OPENCV
+#include <opencv2/imgcodecs.hpp>
+#endif
+
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -29,21 +35,40 @@ struct settings {
     fs::path rendered;
     // Extra depth-upsampling model files for depth_real and encodings (--depth-models a.safetensors,b.safetensors).
     std::vector<fs::path> depth_models;
+    // Synthetic flash / no-flash pairs (flash): --flash-pairs DIR, made by tools/eval/make_flash_pairs.py.
+    fs::path flash_pairs;
 
     bool runs(const std::string& section) const { return only.empty() || only.count(section) != 0; }
 };
 
 inline svlrm::image<float> load(const fs::path& p) { return svlrm_io::read_image(p).pixels; }
 
+// An 8-bit RGB file that image_io.hpp does not read (JPEG), through OpenCV's imgcodecs.
+inline svlrm::image<float> load_jpeg(const fs::path& p) {
+#ifdef SVLRM_HAVE_OPENCV
+    const cv::Mat m = cv::imread(p.string(), cv::IMREAD_COLOR);
+    if (m.empty() || m.type() != CV_8UC3) throw std::runtime_error(p.string() + ": cannot read as 8-bit colour");
+    svlrm::image<float> out(m.cols, m.rows, 3);
+    for (int y = 0; y < m.rows; ++y)
+        for (int x = 0; x < m.cols; ++x) {
+            const auto bgr = m.at<cv::Vec3b>(y, x);
+            for (int c = 0; c < 3; ++c) out(x, y, c) = svlrm::to_unit(std::uint8_t(bgr[2 - c]));
+        }
+    return out;
+#else
+    throw std::runtime_error(p.string() + ": built without OpenCV, JPEG guides cannot be read");
+#endif
+}
+
 inline svlrm::image<float> clipped(svlrm::image<float> v) {
     for (long i = 0; i < v.width() * v.height() * v.channels(); ++i) v.data()[i] = std::clamp(v.data()[i], 0.0f, 1.0f);
     return v;
 }
 
-// Figures are halved until they are at most 640 px wide, so that docs stay small.
-inline void figure(const settings& s, const std::string& name, const svlrm::image<float>& v) {
+// Figures are halved until they are at most max_width px wide, so that docs stay small.
+inline void figure(const settings& s, const std::string& name, const svlrm::image<float>& v, long max_width = 640) {
     svlrm::image<float> small = v;
-    while (small.width() > 640) {
+    while (small.width() > max_width) {
         svlrm::image<float> half(small.width() / 2, small.height() / 2, small.channels());
         svlrm::resize_bilinear(small.view(), half.view());
         small = std::move(half);

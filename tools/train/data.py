@@ -19,6 +19,7 @@ from PIL import Image
 from scipy import ndimage
 
 import degrade
+import flash
 import scenes
 
 # Never read these (datasets/README.md): test sets of the paper's tables, and
@@ -39,6 +40,13 @@ RESTORE_SIGMA = (0.04, 0.12)  # training range around the Table 2 protocol's 8%
 RESTORE_VAL_SIGMA = 0.08
 DENOISE_SIGMA = (0.0, 0.10)  # the Table 3 protocol's per-image range
 DENOISE_VAL_SIGMAS = (0.05, 0.10)
+# flash_deblur: never trained on; the trainer validates on the first FLASH_VAL_IMAGES, the
+# evaluation (tools/eval/make_flash_pairs.py) uses all of them with other seeds
+FLASH_HELD_OUT = tuple(f"kodim{i}" for i in range(19, 25)) + tuple(f"mcmaster{i}" for i in range(13, 19))
+FLASH_VAL_IMAGES = ("kodim19", "kodim21", "kodim24", "mcmaster13", "mcmaster16", "mcmaster18")
+FLASH_VAL_SEED = 700000
+FLASH_EVAL_SEED = 800000  # + index in FLASH_HELD_OUT
+FLASH_VAL_CROP = 256
 
 
 def assert_allowed(path):
@@ -124,23 +132,28 @@ def procedural(seeds, size=(256, 256)):
     return [rgbd_item(f"scene/{seed}", *scenes.scene(seed, *size)) for seed in seeds]
 
 
-def natural(root, held_out):
-    """Natural images for denoising: Kodak24, McMaster, skimage's natural images.
-
-    Training uses the luma and each RGB channel as separate grey images (colour
-    images are denoised one channel at a time); validation uses the luma only.
-    """
+def natural_sources(root, with_skimage):
+    """[(name, loader)] of the natural RGB images: Kodak24, McMaster, and optionally skimage's."""
     sources = []
     for folder, ext, prefix in (("Kodak24", ".png", ""), ("McMaster", ".tif", "mcmaster")):
         for name in sorted(os.listdir(os.path.join(root, folder))):
             if name.endswith(ext):
                 sources.append((prefix + name[:-len(ext)],
                                 lambda p=os.path.join(root, folder, name): _read(p)))
-    if not held_out:
+    if with_skimage:
         import skimage.data
         sources += [(name, getattr(skimage.data, name)) for name in SKIMAGE_NATURAL]
+    return sources
+
+
+def natural(root, held_out):
+    """Natural images for denoising: Kodak24, McMaster, skimage's natural images.
+
+    Training uses the luma and each RGB channel as separate grey images (colour
+    images are denoised one channel at a time); validation uses the luma only.
+    """
     items = []
-    for name, load in sources:
+    for name, load in natural_sources(root, with_skimage=not held_out):
         if (name in VAL_NATURAL) != held_out:
             continue
         image = load() / 255.0
@@ -151,6 +164,37 @@ def natural(root, held_out):
             items.append({"name": name, "guide": plane, "target": plane,
                           "mask": np.ones_like(plane)})
     return items
+
+
+def flash_images(root, held_out):
+    """RGB natural images for synthetic flash / no-flash pairs (flash.py); FLASH_HELD_OUT never trained on."""
+    items = []
+    for name, load in natural_sources(root, with_skimage=not held_out):
+        if (name in FLASH_HELD_OUT) != held_out:
+            continue
+        image = load()
+        if image.ndim == 3 and min(image.shape[:2]) >= 128:
+            rgb = (image[..., :3] / 255.0).astype(np.float32)
+            items.append({"name": name, "rgb": rgb, "mask": np.ones(rgb.shape[:2], np.float32)})
+    return items
+
+
+def flash_window(item, window, rng):
+    """(input, guide, target) planes of a fresh synthetic pair inside `window`, one colour channel.
+
+    The pair's lighting, kernel and noise are drawn per patch for the whole image,
+    and the window is rendered with flash.MARGIN pixels of context for the blur.
+    """
+    h, w = item["rgb"].shape[:2]
+    params = flash.draw(rng, h, w)
+    ys, xs = window
+    m = flash.MARGIN
+    y0, y1 = max(ys.start - m, 0), min(ys.stop + m, h)
+    x0, x1 = max(xs.start - m, 0), min(xs.stop + m, w)
+    shot, noisy, sharp = flash.render(item["rgb"][y0:y1, x0:x1], params, rng, y0, x0)
+    inner = (slice(ys.start - y0, ys.stop - y0), slice(xs.start - x0, xs.stop - x0))
+    c = rng.integers(3)
+    return noisy[inner][..., c], flash.luma(shot[inner]).astype(np.float32), sharp[inner][..., c]
 
 
 class Upsampling:
@@ -211,6 +255,8 @@ def training_groups(task, root, scene_count, upsampling=None, scene_size=(256, 2
     """
     if task == "image_denoise":
         return [(1.0, natural(root, held_out=False))]
+    if task == "flash_deblur":
+        return [(1.0, flash_images(root, held_out=False))]
     real = middlebury2014(root, held_out=False) + lu_rgbz(root, held_out=False)
     rest = 1.0 - rendered_share
     groups = [(0.5 * rest, procedural(range(scene_count), scene_size)), (0.5 * rest, real)]
@@ -234,7 +280,7 @@ class PatchSampler:
         """Group and item probabilities; an empty group (no rendered frame yet) gets none."""
         weights = np.array([w if items else 0.0 for w, items in self.groups])
         self.group_p = weights / weights.sum()
-        self.item_p = [np.array([i["target"].size for i in items], dtype=np.float64)
+        self.item_p = [np.array([i["mask"].size for i in items], dtype=np.float64)
                        for _, items in self.groups]
         self.item_p = [p / p.sum() if p.size else p for p in self.item_p]
 
@@ -252,11 +298,12 @@ class PatchSampler:
             g = self.rng.choice(len(self.groups), p=self.group_p)
             items = self.groups[g][1]
             item = items[self.rng.choice(len(items), p=self.item_p[g])]
-            h, w = item["target"].shape
+            h, w = item["mask"].shape
             y = self.rng.integers(0, h - self.patch + 1)
             x = self.rng.integers(0, w - self.patch + 1)
             window = (slice(y, y + self.patch), slice(x, x + self.patch))
-            target = item["target"][window]
+            target = item["target"][window] if "target" in item else None
+            guide = item["guide"][window] if "guide" in item else None
             if self.task == "depth_sr":
                 up = self.upsampling
                 # drawn only when there is a choice, so that point-only runs keep their data stream
@@ -274,9 +321,11 @@ class PatchSampler:
                     degraded = up.window(item, scale, window, downsampling, transform)
             elif self.task == "depth_restore":
                 degraded = degrade.add_gaussian_noise(target, self.rng.uniform(*RESTORE_SIGMA), self.rng)
+            elif self.task == "flash_deblur":
+                degraded, guide, target = flash_window(item, window, self.rng)
             else:
                 degraded = degrade.add_gaussian_noise(target, self.rng.uniform(*DENOISE_SIGMA), self.rng)
-            guide = degraded if self.task == "image_denoise" else item["guide"][window]
+                guide = degraded
             stack = np.stack([degraded, guide, target, item["mask"][window]])
             stack = np.rot90(stack, self.rng.integers(4), axes=(1, 2))
             if self.rng.integers(2):
@@ -299,6 +348,16 @@ def validation_set(task, root, upsampling=None, rendered_items=()):
             for sigma in DENOISE_VAL_SIGMAS:
                 noisy = degrade.add_gaussian_noise(item["target"], sigma, rng)
                 cases.append((f"{item['name']}@{sigma:g}", noisy, noisy, item["target"], item["mask"]))
+        return cases
+    if task == "flash_deblur":
+        for k, item in enumerate(i for i in flash_images(root, held_out=True) if i["name"] in FLASH_VAL_IMAGES):
+            h, w = item["rgb"].shape[:2]
+            y, x = (h - FLASH_VAL_CROP) // 2, (w - FLASH_VAL_CROP) // 2
+            rgb = item["rgb"][y:y + FLASH_VAL_CROP, x:x + FLASH_VAL_CROP]
+            shot, noisy, sharp = flash.pair(rgb, FLASH_VAL_SEED + k)
+            guide, mask = flash.luma(shot).astype(np.float32), np.ones(rgb.shape[:2], np.float32)
+            for c in range(3):
+                cases.append((f"{item['name']}/{'RGB'[c]}", noisy[..., c], guide, sharp[..., c], mask))
         return cases
     items = (middlebury2014(root, held_out=True) + lu_rgbz(root, held_out=True)
              + procedural(VAL_SCENE_SEEDS) + list(rendered_items))

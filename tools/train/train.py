@@ -42,6 +42,7 @@ TASKS = {  # task -> metadata of the exported model
     "depth_sr": {"task": "depth_upsampling"},  # "scale" is added from --scales
     "depth_restore": {"task": "depth_restoration"},
     "image_denoise": {"task": "denoising"},
+    "flash_deblur": {"task": "flash_deblurring"},
 }
 TRAINING_DATA = {
     "depth_sr": "{rendered}procedural RGB-D scenes (tools/train/scenes.py, seeds 0..{scenes}, {scene_size} px) "
@@ -54,6 +55,11 @@ TRAINING_DATA = {
     "image_denoise": "Kodak24 (kodim23, kodim24 held out), McMaster (18 held out), skimage natural "
                      "images; luma and R, G, B planes; self-guided (G = I), Gaussian noise sigma "
                      "uniform in 0..10% of 255",
+    "flash_deblur": "synthetic flash / no-flash pairs (tools/train/flash.py: one natural image under a flash and "
+                    "an ambient light, the no-flash shot blurred by 7..31 px camera-shake kernels + signal-"
+                    "dependent noise, 8-bit) from Kodak24 (kodim19..24 held out), McMaster (13..18 held out), "
+                    "skimage natural images; one colour channel per patch, guide = the flash shot's luma, "
+                    "lighting / kernel / noise drawn afresh for every patch",
 }
 LICENSE = ("weights: the svlrm project's own, under the project's licence; trained on data "
            "under their authors' terms (see models/README.md)")

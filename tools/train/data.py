@@ -9,7 +9,8 @@ and resumes exactly.
 
 Images are float32 on the unit scale; depth is normalised to [0, 1] per image
 (the protocols' 0..255 normalised depth, divided by 255); the guide is the
-BT.601 luma of the colour image, as the C++ library converts it.
+BT.601 luma of the colour image, as the C++ library converts it. flash_deblur
+items are whole RGB images from which flash.py renders a new pair per patch.
 """
 
 import os

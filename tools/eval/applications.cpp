@@ -30,6 +30,15 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// The BT.601 luma of an RGB (or the grey) image as a one-channel image.
+image<float> gray(const image<float>& v) {
+    if (v.channels() == 1) return v;
+    image<float> y(v.width(), v.height(), 1);
+    for (long p = 0; p < v.width() * v.height(); ++p)
+        y.data()[p] = 0.299f * v.data()[3 * p] + 0.587f * v.data()[3 * p + 1] + 0.114f * v.data()[3 * p + 2];
+    return y;
+}
+
 // Panels (grey or RGB) cropped to side x side around their centres, in rows of `columns`,
 // so that the figures show pixels at their own size.
 image<float> panels(const std::vector<const image<float>*>& parts, long side, std::size_t columns) {
@@ -85,11 +94,7 @@ std::vector<setting> guided_filter_grid() {
                                  std::to_string(r) + ", eps = " + fmt("%g", eps) + ")",
                              [=](const image<float>& f, const image<float>& i, image<float>& o) {
                                  if (colour) return svlrm::guided_filter(f.view(), i.view(), o.view(), r, eps);
-                                 image<float> y(f.width(), f.height(), 1);
-                                 for (long p = 0; p < f.width() * f.height(); ++p)
-                                     y.data()[p] = 0.299f * f.data()[3 * p] + 0.587f * f.data()[3 * p + 1] +
-                                                   0.114f * f.data()[3 * p + 2];
-                                 svlrm::guided_filter(y.view(), i.view(), o.view(), r, eps);
+                                 svlrm::guided_filter(gray(f).view(), i.view(), o.view(), r, eps);
                              }});
     return g;
 }
@@ -186,15 +191,6 @@ std::vector<std::string> real_pair_figures(const settings& s, const tuned& gf) {
 }
 
 // ---- scale-aware filtering ----------------------------------------------------------------
-
-// The BT.601 luma of an RGB (or the grey) image as a one-channel image.
-image<float> gray(const image<float>& v) {
-    if (v.channels() == 1) return v;
-    image<float> y(v.width(), v.height(), 1);
-    for (long p = 0; p < v.width() * v.height(); ++p)
-        y.data()[p] = 0.299f * v.data()[3 * p] + 0.587f * v.data()[3 * p + 1] + 0.114f * v.data()[3 * p + 2];
-    return y;
-}
 
 // Squared 1-px differences (x and y) of every channel, per pixel.
 std::vector<double> gradient_energy(const image<float>& v) {

@@ -41,12 +41,13 @@ RESTORE_SIGMA = (0.04, 0.12)  # training range around the Table 2 protocol's 8%
 RESTORE_VAL_SIGMA = 0.08
 DENOISE_SIGMA = (0.0, 0.10)  # the Table 3 protocol's per-image range
 DENOISE_VAL_SIGMAS = (0.05, 0.10)
-# flash_deblur: never trained on; the trainer validates on the first FLASH_VAL_IMAGES, the
-# evaluation (tools/eval/make_flash_pairs.py) uses all of them with other seeds
+# flash_deblur: images never trained on. The trainer validates on FLASH_VAL_IMAGES (centre
+# crops, FLASH_VAL_SEED + k); the evaluation (tools/eval/make_flash_pairs.py) uses all of
+# them whole, with FLASH_EVAL_SEED + k
 FLASH_HELD_OUT = tuple(f"kodim{i}" for i in range(19, 25)) + tuple(f"mcmaster{i}" for i in range(13, 19))
 FLASH_VAL_IMAGES = ("kodim19", "kodim21", "kodim24", "mcmaster13", "mcmaster16", "mcmaster18")
 FLASH_VAL_SEED = 700000
-FLASH_EVAL_SEED = 800000  # + index in FLASH_HELD_OUT
+FLASH_EVAL_SEED = 800000
 FLASH_VAL_CROP = 256
 
 

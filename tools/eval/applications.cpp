@@ -249,9 +249,12 @@ std::string scale_aware(const settings& s) {
     const fs::path dir = s.data / "texture_rtv";
     std::string md = "## Scale-aware filtering: rolling guidance (paper Sec. 5.4)\n\n";
     if (!fs::is_directory(dir)) return md + "`texture_rtv` not found: left out.\n\n";
-    const auto model = load_model(s, "depth_restore");
-    std::optional<network> net;
-    if (model) net.emplace(*model);
+    // The paper's inner model (depth restoration), and the flash model, whose training (structure from
+    // the guide, local colour from the input) is what a rolling step asks of it.
+    const std::vector<std::string> inner_models{"depth_restore", "flash_deblur"};
+    std::map<std::string, network> nets;
+    for (const auto& name : inner_models)
+        if (const auto m = load_model(s, name)) nets.emplace(name, network(*m));
     struct inner_net {  // the network as rolling_guidance's inner filter
         const network& n;
         void apply(svlrm::image_view<const float> g, svlrm::image_view<const float> i, svlrm::image_view<float> o) const {
@@ -265,8 +268,8 @@ std::string scale_aware(const settings& s) {
     }
     std::sort(files.begin(), files.end());
     if (s.limit && int(files.size()) > s.limit) files.resize(static_cast<std::size_t>(s.limit));
-    const std::vector<std::string> methods{"Gaussian blur (sigma 3)", "rolling guidance filter (classical)",
-                                           "SVLRM rolling guidance (`depth_restore`)"};
+    std::vector<std::string> methods{"Gaussian blur (sigma 3)", "rolling guidance filter (classical)"};
+    for (const auto& name : inner_models) methods.push_back("SVLRM rolling guidance (`" + name + "`)");
     std::map<std::string, std::pair<double, double>> sums;
     std::map<std::string, double> seconds;
     const std::string fig = fs::relative(s.figures, s.out.parent_path().empty() ? fs::path(".") : s.out.parent_path()).string();
@@ -275,12 +278,14 @@ std::string scale_aware(const settings& s) {
         const image<float> in = svlrm_io::lower_ext(f) == ".jpg" ? load_jpeg(f) : load(f);
         const auto masks = structure_of(in);
         std::vector<image<float>> outs;
-        for (const auto& m : methods) {
+        for (std::size_t k = 0; k < methods.size(); ++k) {
+            const std::string& m = methods[k];
             image<float> o(in.width(), in.height(), in.channels());
             const auto t0 = std::chrono::steady_clock::now();
-            if (m == methods[0]) svlrm::rolling_guidance(in.view(), o.view(), 1, svlrm::joint_bilateral{});
-            else if (m == methods[1]) svlrm::rolling_guidance_filter(in.view(), o.view(), 3.0, 0.1, 4);
-            else if (net) svlrm::rolling_guidance(in.view(), o.view(), 4, inner_net{*net});
+            if (k == 0) svlrm::rolling_guidance(in.view(), o.view(), 1, svlrm::joint_bilateral{});
+            else if (k == 1) svlrm::rolling_guidance_filter(in.view(), o.view(), 3.0, 0.1, 4);
+            else if (nets.count(inner_models[k - 2]))
+                svlrm::rolling_guidance(in.view(), o.view(), 4, inner_net{nets.at(inner_models[k - 2])});
             else continue;
             seconds[m] += seconds_since(t0);
             const auto [texture, edges] = texture_measures(in, o, masks);
@@ -293,15 +298,15 @@ std::string scale_aware(const settings& s) {
         const std::string stem = "rolling_" + f.stem().string();
         std::vector<const image<float>*> row{&in};
         for (std::size_t k = 1; k < outs.size(); ++k) row.push_back(&outs[k]);
-        figure(s, stem, panels(row, 256, 3), 1024);
+        figure(s, stem, panels(row, 200, 4), 1024);
         figures += "![" + stem + "](" + fig + "/" + stem + ".png)\n\n";
     }
     md += "Protocol: the " + std::to_string(files.size()) +
           " images of `texture_rtv` (mosaics, cross-stitch, graffiti, comics), RGB. Rolling guidance "
           "(`svlrm::rolling_guidance`, `svlrm smooth`): step 1 a Gaussian blur (sigma 3 px), then 3 steps of the "
           "inner joint filter guided by the previous result; classical: the joint bilateral filter (sigma_s 3, "
-          "sigma_r 0.1, radius 9, Zhang et al.'s filter); SVLRM: the bundled `depth_restore` network, as the paper "
-          "does. Two measures from the squared 1-px differences of each result, relative to the input's (100%): "
+          "sigma_r 0.1, radius 9, Zhang et al.'s filter); SVLRM: a bundled network, `depth_restore` as the paper "
+          "does, or `flash_deblur` (`svlrm smooth --model`). Two measures from the squared 1-px differences of each result, relative to the input's (100%): "
           "*texture kept* over the pixels away from every large edge (the lower half of the gradient energy of "
           "the input blurred with sigma 4), lower is smoother; *edges kept* over the bands around the large "
           "edges (the top 5% of that energy), higher is sharper. A Gaussian blur is the reference that removes "
@@ -313,8 +318,8 @@ std::string scale_aware(const settings& s) {
         md += "| " + m + " | " + fmt("%.1f%%", 100 * sums[m].first / n) + " | " + fmt("%.1f%%", 100 * sums[m].second / n) +
               " | " + fmt("%.1f", seconds[m]) + " |\n";
     }
-    md += "\nInput, classical rolling guidance filter, SVLRM rolling guidance (centre 256 x 256 pixels of graffiti, "
-          "mosaicfloor, crossstitch):\n\n" + figures;
+    md += "\nInput, classical rolling guidance filter, SVLRM rolling guidance with `depth_restore`, with "
+          "`flash_deblur` (centre 200 x 200 pixels of graffiti, mosaicfloor, crossstitch):\n\n" + figures;
     return md;
 }
 

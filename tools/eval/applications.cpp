@@ -387,7 +387,7 @@ std::string flash_deblurring(const settings& s) {
     const auto real = real_pair_figures(s, baselines.front());
     if (!real.empty())
         md += "The real pairs of `flash_noflash` (no truth; centre 256 x 256 pixels): flash, no-flash, the tuned guided "
-              "filter, SVLRM.\n\n";
+              "filter, SVLRM. The carpet pair is not blurred; what the model does on each: models/README.md.\n\n";
     for (const auto& n : real) md += "![" + n + "](" + fig + "/" + n + ".png)\n\n";
     return md;
 }

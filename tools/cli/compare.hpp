@@ -30,7 +30,7 @@ inline svlrm::image<float> grey_if_equal(svlrm::image<float> v) {
     if (v.channels() != 3) return v;
     for (std::ptrdiff_t i = 0; i < v.width() * v.height(); ++i)
         if (v.data()[3 * i] != v.data()[3 * i + 1] || v.data()[3 * i] != v.data()[3 * i + 2]) return v;
-    return luma(v);
+    return svlrm_io::luma(v);
 }
 
 inline svlrm::image<float> abs_error(const svlrm::image<float>& a, const svlrm::image<float>& truth) {

@@ -121,24 +121,22 @@ public:
 
     const std::string& backend_name() const { return name_; }
 
-    void apply(const svlrm::image<float>& guide, const svlrm::image<float>& input, svlrm::image<float>& out,
-               svlrm::image<float>& alpha, svlrm::image<float>& beta) const {
+    void apply(svlrm::image_view<const float> guide, svlrm::image_view<const float> input,
+               svlrm::image_view<float> out, svlrm::image_view<float> alpha, svlrm::image_view<float> beta) const {
         run_(guide, input, out, alpha, beta);
     }
 
 private:
-    using runner = std::function<void(const svlrm::image<float>&, const svlrm::image<float>&, svlrm::image<float>&,
-                                      svlrm::image<float>&, svlrm::image<float>&)>;
+    using runner = std::function<void(svlrm::image_view<const float>, svlrm::image_view<const float>,
+                                      svlrm::image_view<float>, svlrm::image_view<float>, svlrm::image_view<float>)>;
     runner run_;
     std::string name_;
 
     template <class Backend>
     void use(const svlrm::model& m, const typename Backend::options& o, const svlrm::filter_options& fo) {
         auto f = std::make_shared<const svlrm::joint_filter<Backend>>(m, o, fo);
-        run_ = [f](const svlrm::image<float>& g, const svlrm::image<float>& in, svlrm::image<float>& out,
-                   svlrm::image<float>& a, svlrm::image<float>& b) {
-            f->apply(g.view(), in.view(), out.view(), a.view(), b.view());
-        };
+        run_ = [f](svlrm::image_view<const float> g, svlrm::image_view<const float> in, svlrm::image_view<float> out,
+                   svlrm::image_view<float> a, svlrm::image_view<float> b) { f->apply(g, in, out, a, b); };
     }
 
     void build(const std::string& backend, [[maybe_unused]] const std::string& mode, const svlrm::model& m,

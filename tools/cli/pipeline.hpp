@@ -7,6 +7,7 @@
 #include "colormap.hpp"
 #include "fill_missing.hpp"
 #include "image_io.hpp"
+#include "luma.hpp"
 #include "outputs.hpp"
 #include "progress.hpp"
 
@@ -46,13 +47,6 @@ inline bool batch_mode(const arguments& args) {
 // Whether the progress bar may draw: not --quiet, and stderr a terminal or --progress.
 inline bool progress_wanted(const arguments& args) {
     return !args.has("quiet") && (args.has("progress") || isatty_stderr());
-}
-
-inline svlrm::image<float> luma(const svlrm::image<float>& rgb) {
-    svlrm::image<float> g(rgb.width(), rgb.height(), 1);
-    for (std::ptrdiff_t i = 0; i < rgb.width() * rgb.height(); ++i)
-        g.data()[i] = 0.299f * rgb.data()[3 * i] + 0.587f * rgb.data()[3 * i + 1] + 0.114f * rgb.data()[3 * i + 2];
-    return g;
 }
 
 inline std::string size_text(const svlrm::image<float>& v) {
@@ -121,7 +115,7 @@ private:
     void one(const fs::path& in_path, const fs::path& guide_path, const fs::path& out_path,
              const std::optional<std::string>& prefix, const filter_fn& f) {
         svlrm_io::loaded_image in = svlrm_io::read_image(in_path);
-        if (task_.depth && in.pixels.channels() == 3) in.pixels = luma(in.pixels);
+        if (task_.depth) in.pixels = svlrm_io::luma(in.pixels);
         if (args_.has("missing-zero")) svlrm_io::fill_missing_zero(in.pixels, in_path.string());
         const svlrm::image<float> guide = task_.guided ? svlrm_io::read_image(guide_path).pixels : in.pixels;
         const int scale = check_sizes(task_, args_, in.pixels, in_path, guide, task_.guided ? guide_path : in_path);

@@ -12,23 +12,15 @@
 
 namespace svlrm_cli {
 
-// The network as rolling_guidance's inner filter: apply(guide, input, out) on views.
+// The network as rolling_guidance's inner filter: apply(guide, input, out); the
+// coefficient maps the network also writes are scratch.
 struct network_inner {
     const network& net;
 
     void apply(svlrm::image_view<const float> guide, svlrm::image_view<const float> input,
                svlrm::image_view<float> out) const {
-        auto copy = [](svlrm::image_view<const float> v) {
-            svlrm::image<float> c(v.width, v.height, v.channels);
-            for (std::ptrdiff_t y = 0; y < v.height; ++y)
-                std::copy(v.row(y), v.row(y) + v.width * v.channels, c.data() + y * v.width * v.channels);
-            return c;
-        };
-        const svlrm::image<float> g = copy(guide), in = copy(input);
-        svlrm::image<float> f(in.width(), in.height(), in.channels()), a = f, b = f;
-        net.apply(g, in, f, a, b);
-        for (std::ptrdiff_t y = 0; y < out.height; ++y)
-            std::copy(f.data() + y * out.width * out.channels, f.data() + (y + 1) * out.width * out.channels, out.row(y));
+        svlrm::image<float> alpha(input.width, input.height, input.channels), beta = alpha;
+        net.apply(guide, input, out, alpha, beta);
     }
 };
 

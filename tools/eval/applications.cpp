@@ -9,6 +9,7 @@
 //                measures per image (below, texture_measures).
 #include "applications.hpp"
 #include "harness.hpp"
+#include "luma.hpp"
 #include "report.hpp"
 #include "visualize.hpp"
 
@@ -28,15 +29,6 @@ using svlrm::image;
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-// The BT.601 luma of an RGB (or the grey) image as a one-channel image.
-image<float> gray(const image<float>& v) {
-    if (v.channels() == 1) return v;
-    image<float> y(v.width(), v.height(), 1);
-    for (long p = 0; p < v.width() * v.height(); ++p)
-        y.data()[p] = 0.299f * v.data()[3 * p] + 0.587f * v.data()[3 * p + 1] + 0.114f * v.data()[3 * p + 2];
-    return y;
 }
 
 // Panels (grey or RGB) cropped to side x side around their centres, in rows of `columns`,
@@ -94,7 +86,7 @@ std::vector<setting> guided_filter_grid() {
                                  std::to_string(r) + ", eps = " + fmt("%g", eps) + ")",
                              [=](const image<float>& f, const image<float>& i, image<float>& o) {
                                  if (colour) return svlrm::guided_filter(f.view(), i.view(), o.view(), r, eps);
-                                 svlrm::guided_filter(gray(f).view(), i.view(), o.view(), r, eps);
+                                 svlrm::guided_filter(svlrm_io::luma(f).view(), i.view(), o.view(), r, eps);
                              }});
     return g;
 }
@@ -125,9 +117,9 @@ std::vector<setting> hand_crafted_grid() {
     return g;
 }
 
-// The setting of `grid` with the best mean PSNR over the pairs, its table entries and its outputs.
+// The setting of `grid` with the best mean PSNR over the pairs, its mean metrics and its outputs.
 struct tuned {
-    std::string label;
+    setting best;
     metrics mean;
     std::vector<image<float>> outputs;
 };
@@ -146,7 +138,7 @@ tuned tune(const std::vector<setting>& grid, const std::vector<flash_pair>& pair
                             255.0 * svlrm::rmse(o.view(), p.truth.view())});
             outs.push_back(std::move(o));
         }
-        if (t.mean(g.label).psnr > best.mean.psnr) best = {g.label, t.mean(g.label), std::move(outs)};
+        if (t.mean(g.label).psnr > best.mean.psnr) best = {g, t.mean(g.label), std::move(outs)};
     }
     return best;
 }
@@ -181,9 +173,7 @@ std::vector<std::string> real_pair_figures(const settings& s, const tuned& gf) {
         }
         image<float> ours(noflash.width(), noflash.height(), 3), guided(noflash.width(), noflash.height(), 3);
         net.apply(flash.view(), noflash.view(), ours.view());
-        // the guided filter with the setting tuned on the synthetic pairs
-        for (const auto& g : guided_filter_grid())
-            if (g.label == gf.label) g.run(flash, noflash, guided);
+        gf.best.run(flash, noflash, guided);  // the setting tuned on the synthetic pairs
         figure(s, "flash_real_" + r.name, panels({&flash, &noflash, &guided, &ours}, 256, 4), 1024);
         written.push_back("flash_real_" + r.name);
     }
@@ -214,8 +204,8 @@ struct structure_masks {
 
 structure_masks structure_of(const image<float>& input) {
     image<float> coarse(input.width(), input.height(), 1);
-    const image<float> luma = gray(input);
-    svlrm::rolling_guidance(luma.view(), coarse.view(), 1, svlrm::joint_bilateral{},
+    const image<float> grey = svlrm_io::luma(input);
+    svlrm::rolling_guidance(grey.view(), coarse.view(), 1, svlrm::joint_bilateral{},
                             {svlrm::rolling_start::gaussian, 4.0});
     const auto e = gradient_energy(coarse);
     std::vector<double> sorted = e;
@@ -255,12 +245,6 @@ std::string scale_aware(const settings& s) {
     std::map<std::string, network> nets;
     for (const auto& name : inner_models)
         if (const auto m = load_model(s, name)) nets.emplace(name, network(*m));
-    struct inner_net {  // the network as rolling_guidance's inner filter
-        const network& n;
-        void apply(svlrm::image_view<const float> g, svlrm::image_view<const float> i, svlrm::image_view<float> o) const {
-            n.apply(g, i, o);
-        }
-    };
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(dir)) {
         const auto ext = svlrm_io::lower_ext(e.path());
@@ -285,7 +269,7 @@ std::string scale_aware(const settings& s) {
             if (k == 0) svlrm::rolling_guidance(in.view(), o.view(), 1, svlrm::joint_bilateral{});
             else if (k == 1) svlrm::rolling_guidance_filter(in.view(), o.view(), 3.0, 0.1, 4);
             else if (nets.count(inner_models[k - 2]))
-                svlrm::rolling_guidance(in.view(), o.view(), 4, inner_net{nets.at(inner_models[k - 2])});
+                svlrm::rolling_guidance(in.view(), o.view(), 4, nets.at(inner_models[k - 2]));
             else continue;
             seconds[m] += seconds_since(t0);
             const auto [texture, edges] = texture_measures(in, o, masks);
@@ -349,7 +333,7 @@ std::string flash_deblurring(const settings& s) {
     for (const auto& grid : {guided_filter_grid(), bilateral_grid(), hand_crafted_grid()}) {
         const auto t0 = std::chrono::steady_clock::now();
         baselines.push_back(tune(grid, pairs));
-        md += metrics_row(baselines.back().label + ", tuned", baselines.back().mean,
+        md += metrics_row(baselines.back().best.label + ", tuned", baselines.back().mean,
                           seconds_since(t0) / double(grid.size()));
     }
     const auto model = load_model(s, "flash_deblur");

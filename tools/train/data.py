@@ -196,7 +196,7 @@ def flash_window(item, window, rng):
     shot, noisy, sharp = flash.render(item["rgb"][y0:y1, x0:x1], params, rng, y0, x0)
     inner = (slice(ys.start - y0, ys.stop - y0), slice(xs.start - x0, xs.stop - x0))
     c = rng.integers(3)
-    return noisy[inner][..., c], flash.luma(shot[inner]).astype(np.float32), sharp[inner][..., c]
+    return noisy[inner][..., c], luma(shot[inner]), sharp[inner][..., c]
 
 
 class Upsampling:
@@ -357,7 +357,7 @@ def validation_set(task, root, upsampling=None, rendered_items=()):
             y, x = (h - FLASH_VAL_CROP) // 2, (w - FLASH_VAL_CROP) // 2
             rgb = item["rgb"][y:y + FLASH_VAL_CROP, x:x + FLASH_VAL_CROP]
             shot, noisy, sharp = flash.pair(rgb, FLASH_VAL_SEED + k)
-            guide, mask = flash.luma(shot).astype(np.float32), np.ones(rgb.shape[:2], np.float32)
+            guide, mask = luma(shot), np.ones(rgb.shape[:2], np.float32)
             for c in range(3):
                 cases.append((f"{item['name']}/{'RGB'[c]}", noisy[..., c], guide, sharp[..., c], mask))
         return cases

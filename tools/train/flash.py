@@ -36,7 +36,10 @@ def linear_to_srgb(v):
 
 
 def luma(rgb):
-    """BT.601 luma, as the library turns an RGB guide into one channel."""
+    """BT.601 luma of linear reflectance: how strongly a surface shows the flash's highlight.
+
+    (The network's guide is the luma of the sRGB flash shot, data.luma, as the library makes it.)
+    """
     return rgb @ np.array([0.299, 0.587, 0.114])
 
 

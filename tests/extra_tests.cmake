@@ -26,3 +26,19 @@ endif()
 if(TARGET test_trainer_bicubic)
   target_link_libraries(test_trainer_bicubic PRIVATE svlrm_program_io)
 endif()
+
+# The Python package (python/): pytest on the build tree's package, against the
+# command-line tool when it is built.
+if(TARGET svlrm_python)
+  set(_python_env PYTHONPATH=${SVLRM_PYTHON_PACKAGE_DIR} SVLRM_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+      SVLRM_DATA_DIR=${SVLRM_DATA_DIR} OMP_NUM_THREADS=1)
+  if(SVLRM_BUILD_EXAMPLES)
+    list(APPEND _python_env SVLRM_CLI=$<TARGET_FILE:svlrm_cli>)
+  endif()
+  foreach(_part api errors threads dask)
+    add_test(NAME python_${_part}
+      COMMAND ${Python3_EXECUTABLE} -m pytest -q -p no:cacheprovider ${PROJECT_SOURCE_DIR}/python/tests/test_${_part}.py
+      WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+    set_tests_properties(python_${_part} PROPERTIES TIMEOUT 900 ENVIRONMENT "${_python_env}")
+  endforeach()
+endif()

@@ -192,7 +192,7 @@ TEST_CASE("valid_range: depth in any units and offset gives the same result (aff
 }
 
 TEST_CASE("valid_range: the range skips holes (0), per channel, over the whole view", "[normalisation]") {
-    using svlrm::detail::valid_range;
+    using svlrm::valid_range;
     SECTION("float, with holes and a negative value") {
         const float v[] = {0.0f, 0.3f, 0.5f, 0.0f, 0.45f, -0.25f};
         const auto r = valid_range(image_view<const float>{v, 3, 2, 1, 3}, 0);
@@ -270,4 +270,47 @@ TEST_CASE("valid_range: errors and cancellation leave the outputs untouched", "[
                       std::invalid_argument);
     for (long i = 0; i < w * h; ++i)
         REQUIRE((out.data()[i] == 0.5f && alpha.data()[i] == 0.5f && beta.data()[i] == 0.5f));
+}
+
+// An image filtered in parts (the Python package's chunked arrays): each part with
+// its halo, given the extents of the whole image, equals the whole image's result on
+// the part. Without them each part would be stretched by its own range.
+TEST_CASE("valid_range: apply_part with the whole image's extents equals the whole image", "[joint_filter][normalisation][tiling]") {
+    const svlrm::model m = range_model();
+    const long w = 53, h = 41, halo = m.receptive_radius();
+    const auto guide = svlrm_test::random_image(w, h, 1, 21);
+    const auto input = depth_like(w, h, 22, 0.2f, 0.6f, true);
+    image<float> whole(w, h);
+    filter_t(m).apply(guide.view(), input.view(), whole.view());
+
+    // The part [20, 40) x [10, 30) with its halo: x in [20 - halo, 40 + halo) clipped.
+    const long x0 = std::max(0L, 20 - halo), x1 = std::min(w, 40 + halo);
+    const long y0 = std::max(0L, 10 - halo), y1 = std::min(h, 30 + halo);
+    const auto crop = [&](const image<float>& img) {
+        return image_view<const float>{img.data() + y0 * w + x0, x1 - x0, y1 - y0, 1, w};
+    };
+    svlrm::value_extent parts;  // the whole's extent merged from two halves, as a caller would
+    parts = parts.merge(svlrm::valid_extent(image_view<const float>{input.data(), w, h / 2, 1, w}, 0));
+    parts = parts.merge(svlrm::valid_extent(image_view<const float>{input.data() + (h / 2) * w, w, h - h / 2, 1, w}, 0));
+    const svlrm::value_extent whole_extent = svlrm::valid_extent(input.view(), 0);
+    REQUIRE(parts.min == whole_extent.min);
+    REQUIRE(parts.max == whole_extent.max);
+
+    image<float> part(x1 - x0, y1 - y0), own(x1 - x0, y1 - y0);
+    filter_t(m).apply_part(crop(guide), crop(input), part.view(), std::span(&parts, 1));
+    filter_t(m).apply(crop(guide), crop(input), own.view());
+    double d = 0, d_own = 0;
+    for (long y = 10; y < 30; ++y)
+        for (long x = 20; x < 40; ++x) {
+            d = std::max(d, double(std::abs(part(x - x0, y - y0) - whole(x, y))));
+            d_own = std::max(d_own, double(std::abs(own(x - x0, y - y0) - whole(x, y))));
+        }
+    CHECK(d == 0.0);
+    CHECK(d_own > 1e-4);  // the part's own range is another map
+
+    image<float> out(x1 - x0, y1 - y0, 1, 0.5f);
+    const svlrm::value_extent two[2] = {parts, parts};
+    REQUIRE_THROWS_WITH(filter_t(m).apply_part(crop(guide), crop(input), out.view(), std::span(two, 2)),
+                        Catch::Contains("2 extents for an input of 1 channels"));
+    for (long i = 0; i < out.width() * out.height(); ++i) REQUIRE(out.data()[i] == 0.5f);
 }

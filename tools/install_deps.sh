@@ -10,4 +10,5 @@ apt-get install -y -qq \
   libdnnl-dev ocl-icd-opencl-dev \
   libopencv-contrib-dev libopencv-dev \
   libpng-dev \
-  python3-torch python3-numpy python3-pil python3-skimage python3-scipy python3-matplotlib >/dev/null
+  python3-torch python3-numpy python3-pil python3-skimage python3-scipy python3-matplotlib \
+  pybind11-dev python3-dev python3-pytest python3-dask python3-distributed python3-tifffile >/dev/null

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -72,7 +73,7 @@ public:
     // turned into BT.601 luma); out: as many channels as input.
     template <pixel_type G, pixel_type I, pixel_type O>
     void apply(image_view<G> guide, image_view<I> input, image_view<O> out) const {
-        run<G, I, O, float>(guide, input, out, nullptr, nullptr);
+        run<G, I, O, float>(guide, input, out, nullptr, nullptr, {});
     }
 
     // Also writes the coefficient maps (float, as many channels as input), as the
@@ -81,7 +82,25 @@ public:
     template <pixel_type G, pixel_type I, pixel_type O, pixel_type A>
     void apply(image_view<G> guide, image_view<I> input, image_view<O> out, image_view<A> alpha,
                image_view<A> beta) const {
-        run<G, I, O, A>(guide, input, out, &alpha, &beta);
+        run<G, I, O, A>(guide, input, out, &alpha, &beta, {});
+    }
+
+    // As apply, for a view that is a part of a larger image (a chunk of an array filtered
+    // in parts): a valid_range model then stretches each channel by the extent of the
+    // whole image (one per input channel, merged from the parts' valid_extent) instead
+    // of the view's, so that every part gives the whole image's result. Models without
+    // valid_range ignore it. alpha and beta may be null (both or neither).
+    template <pixel_type G, pixel_type I, pixel_type O>
+    void apply_part(image_view<G> guide, image_view<I> input, image_view<O> out,
+                    std::span<const value_extent> extents, const image_view<float>* alpha = nullptr,
+                    const image_view<float>* beta = nullptr) const {
+        if ((alpha == nullptr) != (beta == nullptr))
+            detail::throw_invalid("svlrm::joint_filter::apply_part", "give both alpha and beta, or neither");
+        if (static_cast<std::ptrdiff_t>(extents.size()) != input.channels)
+            detail::throw_invalid("svlrm::joint_filter::apply_part",
+                                  std::to_string(extents.size()) + " extents for an input of " +
+                                      std::to_string(input.channels) + " channels");
+        run<G, I, O, float>(guide, input, out, alpha, beta, extents);
     }
 
 private:
@@ -105,7 +124,7 @@ private:
 
     template <pixel_type G, pixel_type I, pixel_type O, pixel_type A>
     void run(image_view<G> guide, image_view<I> input, image_view<O> out, const image_view<A>* alpha,
-             const image_view<A>* beta) const {
+             const image_view<A>* beta, std::span<const value_extent> extents) const {
         static_assert(!std::is_const_v<O>, "svlrm::joint_filter::apply: out must be a view of mutable pixels");
         static_assert(!std::is_const_v<A> && std::is_same_v<std::remove_const_t<A>, float>,
                       "svlrm::joint_filter::apply: alpha and beta must be image_view<float>");
@@ -128,7 +147,8 @@ private:
         std::ptrdiff_t done = 0;
         const std::ptrdiff_t total = channels * tiles_for(input.width, input.height);
         for (std::ptrdiff_t c = 0; c < channels; ++c)
-            filter_channel(input, c, gray, results[c], alpha != nullptr, done, total);
+            filter_channel(input, c, gray, results[c], alpha != nullptr, done, total,
+                           extents.empty() ? nullptr : &extents[static_cast<std::size_t>(c)]);
         // Everything is computed: only now touch the outputs.
         for (std::ptrdiff_t c = 0; c < channels; ++c) {
             detail::write_plane(results[c].output, out, c);
@@ -170,15 +190,17 @@ private:
     // so that whole-image memory is the gray guide plus the results, whatever the tile.
     template <pixel_type I>
     void filter_channel(const image_view<I>& input, std::ptrdiff_t c, const detail::plane& guide, channel_result& r,
-                        bool keep_coefficients, std::ptrdiff_t& done, std::ptrdiff_t total) const {
+                        bool keep_coefficients, std::ptrdiff_t& done, std::ptrdiff_t total,
+                        const value_extent* whole) const {
         const std::ptrdiff_t w = input.width, h = input.height, t = tile_side(w, h);
         const std::ptrdiff_t halo = model_.receptive_radius();
-        // valid_range: one map for the whole channel, taken before tiling, so that every
-        // tile (and every self-ensemble pass) sees the same normalised values. none:
-        // lo = 0, span = 1, the identity.
-        const detail::value_range range = model_.input_normalisation == svlrm::input_normalisation::valid_range
-                                              ? detail::valid_range(input, c)
-                                              : detail::value_range{};
+        // valid_range: one map for the whole channel (or the whole image the caller
+        // measured), taken before tiling, so that every tile (and every self-ensemble
+        // pass) sees the same normalised values. none: lo = 0, span = 1, the identity.
+        const value_range range = model_.input_normalisation != svlrm::input_normalisation::valid_range
+                                      ? value_range{}
+                                      : whole ? range_of(*whole)
+                                              : valid_range(input, c);
         const float si = model_.input_scale, sg = model_.guide_scale;
         const float lo = range.lo, in_gain = si / range.span, out_gain = range.span / si;
         r.output = detail::plane(w, h);

@@ -42,7 +42,7 @@ inline std::vector<option_spec> network_options(const std::string& bundled) {
     return {{"model", "FILE", bundled.empty() ? "the model file (.safetensors), required"
                                               : "model file (default: the bundled " + bundled + ".safetensors)"},
             {"backend", "NAME", "reference, onednn or cudnn (default: the fastest in this build)"},
-            {"precision", "MODE", "onednn: exact, fast, bf16; cudnn: fp32, tf32, fp16, bf16"},
+            {"precision", "MODE", "onednn: exact, fast, bf16; cudnn: fp32, tf32, fp16, bf16; auto: the fastest within 1e-5"},
             {"tile", "N", "run the network on N x N tiles (0 = automatic; same result, less memory)"},
             {"self-ensemble", "", "average the network over the 8 rotations / reflections (8x slower, lower error)"},
             {"save-coefficients", "PREFIX", "also write PREFIX_alpha/_beta .pfm (values) and .png (turbo colours)"}};

@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <limits>
 
-namespace svlrm::detail {
+namespace svlrm {
 
 // The network sees (v - lo) / span; F is mapped back with lo + span * F'.
 struct value_range {
@@ -20,24 +20,44 @@ struct value_range {
     float span = 1.0f;
 };
 
-// Min and max of channel c of v on the unit scale, over the whole image (so every
-// tile of one image uses the same map), skipping pixels that are exactly 0: depth
-// sensors write 0 for "no measurement". No valid pixel, or a constant channel:
-// span 1, so the input is only shifted.
-template <class T>
-value_range valid_range(const image_view<T>& v, std::ptrdiff_t c) {
-    float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+// The smallest and largest nonzero value of one channel on the unit scale (depth
+// sensors write 0 for "no measurement"); empty when every pixel is 0. Extents of the
+// parts of an image merge into the extent of the whole (merge), which is how a caller
+// that filters an image in parts (chunks of a larger array) gives every part the map
+// of the whole: joint_filter::apply's `extents`.
+struct value_extent {
+    float min = std::numeric_limits<float>::infinity();
+    float max = -std::numeric_limits<float>::infinity();
+    bool empty() const { return !(min <= max); }
+    value_extent merge(const value_extent& o) const { return {std::min(min, o.min), std::max(max, o.max)}; }
+};
+
+template <pixel_type T>
+value_extent valid_extent(const image_view<T>& v, std::ptrdiff_t c) {
+    value_extent e;
     for (std::ptrdiff_t y = 0; y < v.height; ++y) {
         const auto* row = v.row(y) + c;
         for (std::ptrdiff_t x = 0; x < v.width; ++x) {
             const float u = to_unit(row[x * v.channels]);
             if (u == 0.0f) continue;
-            lo = std::min(lo, u);
-            hi = std::max(hi, u);
+            e.min = std::min(e.min, u);
+            e.max = std::max(e.max, u);
         }
     }
-    if (!(lo <= hi)) return {};  // every pixel is 0
-    return {lo, hi > lo ? hi - lo : 1.0f};
+    return e;
 }
 
-}  // namespace svlrm::detail
+// The map of an extent. No valid pixel, or a constant channel: span 1, so the input is
+// only shifted.
+inline value_range range_of(const value_extent& e) {
+    if (e.empty()) return {};
+    return {e.min, e.max > e.min ? e.max - e.min : 1.0f};
+}
+
+// The map of channel c over the whole view (so every tile of one image uses the same map).
+template <pixel_type T>
+value_range valid_range(const image_view<T>& v, std::ptrdiff_t c) {
+    return range_of(valid_extent(v, c));
+}
+
+}  // namespace svlrm

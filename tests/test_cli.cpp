@@ -244,6 +244,18 @@ TEST_CASE("svlrm upsample, restore, denoise and filter run the network", "[cli]"
         CHECK(max_diff(read(in.dir / "default.pfm"),
                        in.network(read(in.dir / "depth.pfm"), read(in.dir / "guide.png"))) <= 1e-4);
     }
+    SECTION("--precision auto stays within its 1e-5 of the reference") {
+        REQUIRE(cli(in.dir, "filter depth.pfm guide.png auto.pfm --model model.safetensors --precision auto --quiet").code == 0);
+        const image<float> want = in.network(read(in.dir / "depth.pfm"), read(in.dir / "guide.png"));
+        const image<float> got = read(in.dir / "auto.pfm");
+        double num = 0, den = 0;
+        for (long i = 0; i < want.width() * want.height(); ++i) {
+            num += std::pow(double(got.data()[i]) - want.data()[i], 2);
+            den += std::pow(double(want.data()[i]), 2);
+        }
+        CHECK(std::sqrt(num / den) <= 1e-5);
+        CHECK(cli(in.dir, "filter depth.pfm guide.png x.pfm --model model.safetensors --precision fp64").code == 2);
+    }
     SECTION("--progress draws a bar on stderr for tiled runs") {
         const run_result r = cli(in.dir, "filter depth.pfm guide.png p.pfm --tile 8 --progress --model model.safetensors");
         CHECK(r.code == 0);

@@ -101,7 +101,6 @@ private:
 
 void bind_network(py::module_& m) {
     py::class_<svlrm::model, model_ptr>(m, "Model")
-        .def_static("load", [](const std::string& path) { return std::make_shared<svlrm::model>(svlrm::model::load(path)); })
         .def_static("from_bytes", [](const py::bytes& b, const std::string& name) {
             const std::string data = b;
             return std::make_shared<svlrm::model>(svlrm::model::load(data.data(), data.size(), name));

@@ -201,8 +201,9 @@ def bundled_models_dirs():
 class Model:
     """A frozen coefficient network from a safetensors weights file (docs/weights-format.md)."""
 
-    def __init__(self, native, source="<bytes>"):
-        self._native = native
+    def __init__(self, data, source="<bytes>"):
+        self._native = _svlrm.Model.from_bytes(data, source)
+        self._bytes = data  # what pickling sends (to Dask workers): 1.5 MB for the paper's network
         self.source = source
 
     @classmethod
@@ -210,11 +211,15 @@ class Model:
         path = os.fspath(path)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"svlrm: no model file {path!r}")
-        return cls(_svlrm.Model.load(path), path)
+        with open(path, "rb") as f:
+            return cls(f.read(), path)
 
     @classmethod
     def from_bytes(cls, data, name="<bytes>"):
-        return cls(_svlrm.Model.from_bytes(bytes(data), name), name)
+        return cls(bytes(data), name)
+
+    def __reduce__(self):
+        return (Model, (self._bytes, self.source))
 
     @classmethod
     def bundled(cls, name):
@@ -265,6 +270,11 @@ class JointFilter:
         if progress is not None and not callable(progress):
             raise TypeError("svlrm: progress must be callable")
         self._native = _svlrm.JointFilter(self.model._native, backend, precision, tile_size, self_ensemble, progress)
+        self._arguments = (self.model, backend, precision, tile_size, self_ensemble, progress)
+
+    def __reduce__(self):
+        # Rebuilt where it is unpickled: "auto" chooses again on that machine.
+        return (JointFilter, self._arguments)
 
     backend = property(lambda self: self._native.backend, doc="the backend that runs")
     precision = property(lambda self: self._native.precision, doc="the mode that runs ('' for the reference backend)")

@@ -216,6 +216,18 @@ def test_model_from_bytes_equals_load():
     assert m.receptive_radius == 12 and m.layers == 12
 
 
+def test_models_and_filters_pickle():
+    """What Dask sends to workers: the weights travel with a Model; a JointFilter is
+    rebuilt from its arguments."""
+    import pickle
+
+    f = svlrm.JointFilter(svlrm.Model.bundled("depth_restore"), backend="reference", tile_size=32)
+    g, s = smooth_pair(21, 40, 40)
+    copy = pickle.loads(pickle.dumps(f))
+    assert copy.backend == "reference" and copy.model.source == f.model.source
+    np.testing.assert_array_equal(copy.apply(g, s), f.apply(g, s))
+
+
 # ---- dtypes, strides, out= ------------------------------------------------------------------
 
 def test_dtypes_follow_the_unit_scale_convention():

@@ -112,8 +112,7 @@ int main(int argc, char** argv) try {
     svlrm_io::fill_missing_zero(filled, "room_depth.png");
     svlrm_io::write_png(out_dir / "guide.png", guide.view());
     svlrm_io::write_png(out_dir / "depth_truth.png", shown(depth, depth).view());
-    std::printf("svlrm demo: rendered %ldx%ld indoor RGB-D frame (%s), network backend: %s\n", w, h,
-                (data / "room_rgb.png").string().c_str(), std::string(network_backend::name).c_str());
+    std::printf("svlrm demo: rendered %ldx%ld indoor RGB-D frame (%s)\n", w, h, (data / "room_rgb.png").string().c_str());
 
     // ---- x8 depth upsampling (point decimation + bicubic, the DJF protocol) ----
     image<float> low(w / scale, h / scale), bicubic(w, h), gf(w, h), jbu(w, h), svlrm_out(w, h), alpha(w, h), beta(w, h);
@@ -132,7 +131,8 @@ int main(int argc, char** argv) try {
     svlrm_io::write_png(out_dir / "x8_guided_filter.png", shown(gf, depth).view());
     svlrm_io::write_png(out_dir / "x8_jbu.png", jbu_view.view());
     if (auto m = bundled("depth_sr")) {
-        const svlrm::joint_filter<network_backend> filter(*m);
+        const svlrm::joint_filter<network_backend> filter(*m);  // the default precision: auto
+        std::printf("network on %s\n", svlrm_io::describe(filter.backend()).c_str());
         image<float> upsampled(w, h);  // the model's own start: bicubic or JBU (its input_upsampling)
         rows.push_back(measure("SVLRM depth_sr", svlrm_out, depth, time_ms([&] {
                                    svlrm::upsample_input(*m, guide.view(), low.view(), upsampled.view());

@@ -95,6 +95,24 @@ def image_seeds():
         np.save(b, arr)
         write("decode_npy", name + ".npy", b.getvalue())
     write("decode_npy", "truncated.npy", b.getvalue()[:70])
+    import tifffile
+
+    for name, mode, size in [("gray", "L", (16, 12)), ("rgb", "RGB", (16, 12)), ("cmyk", "CMYK", (9, 7))]:
+        b = io.BytesIO()
+        Image.new(mode, size).save(b, "JPEG", quality=80)
+        write("decode_jpeg", name + ".jpg", b.getvalue())
+        write("decode_jpeg", name + "_truncated.jpg", b.getvalue()[:len(b.getvalue()) // 2])
+    for name, arr, kw in [("u8", gray8, {}), ("u16", gray16, {}), ("f32", f, {}),
+                          ("rgb_u8", rng.integers(0, 255, (4, 5, 3), dtype=np.uint8), {}),
+                          ("rgba_u16", rng.integers(0, 65535, (4, 5, 4), dtype=np.uint16), {}),
+                          ("u16_deflate", gray16, {"compression": "zlib"}),
+                          ("u16_tiled", np.tile(gray16, (8, 8))[:32, :32], {"tile": (16, 16)}),
+                          ("i16", gray16.astype(np.int16), {}), ("planar", rng.random((3, 4, 5)).astype("<f4"),
+                                                                   {"planarconfig": "separate"})]:
+        b = io.BytesIO()
+        tifffile.imwrite(b, arr, **kw)
+        write("decode_tiff", name + ".tif", b.getvalue())
+    write("decode_tiff", "truncated.tif", b.getvalue()[:60])
 
 
 if __name__ == "__main__":

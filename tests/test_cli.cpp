@@ -9,6 +9,7 @@
 #include "image_io.hpp"
 
 #include <catch2/catch.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -177,6 +178,56 @@ void check_error(const inputs& in, const std::string& args, int code, const std:
 
 }  // namespace
 
+// JPEG and TIFF are read through libjpeg-turbo and libtiff; OpenCV's imgcodecs, a
+// separate reader, writes the files and gives the expected pixels.
+TEST_CASE("image_io reads JPEG and TIFF as OpenCV does", "[cli][image_io]") {
+    scratch_dir dir;
+    cv::Mat rgb(23, 31, CV_8UC3), grey(23, 31, CV_8UC1), u16(17, 29, CV_16UC1), f32(17, 29, CV_32FC1),
+        rgb16(9, 11, CV_16UC3);
+    cv::randu(rgb, 0, 256);
+    cv::randu(grey, 0, 256);
+    cv::randu(u16, 0, 65536);
+    cv::randu(f32, -2.0f, 3.0f);
+    cv::randu(rgb16, 0, 65536);
+    const auto expect = [](const cv::Mat& m, const image<float>& got) {
+        REQUIRE(got.width() == m.cols);
+        REQUIRE(got.height() == m.rows);
+        REQUIRE(got.channels() == m.channels());
+        double d = 0;
+        for (int y = 0; y < m.rows; ++y)
+            for (int x = 0; x < m.cols; ++x)
+                for (int c = 0; c < m.channels(); ++c) {
+                    const int k = m.channels() == 3 ? 2 - c : c;  // OpenCV keeps BGR
+                    const double want = m.depth() == CV_8U    ? m.ptr<std::uint8_t>(y)[x * m.channels() + k] / 255.0
+                                        : m.depth() == CV_16U ? m.ptr<std::uint16_t>(y)[x * m.channels() + k] / 65535.0
+                                                              : double(m.ptr<float>(y)[x * m.channels() + k]);
+                    d = std::max(d, std::abs(want - double(got(x, y, c))));
+                }
+        CHECK(d <= 1e-7);
+    };
+    for (const auto& [name, m] : std::vector<std::pair<std::string, cv::Mat>>{
+             {"rgb.jpg", rgb}, {"grey.jpeg", grey}, {"u8.tif", grey}, {"rgb.tiff", rgb}, {"u16.tif", u16},
+             {"f32.tif", f32}, {"rgb16.tif", rgb16}}) {
+        INFO(name);
+        REQUIRE(cv::imwrite((dir / name).string(), m));
+        const cv::Mat back = cv::imread((dir / name).string(), cv::IMREAD_UNCHANGED);  // JPEG is lossy
+        const svlrm_io::loaded_image img = svlrm_io::read_image(dir / name);
+        CHECK(img.bits == (m.depth() == CV_8U ? 8 : m.depth() == CV_16U ? 16 : 32));
+        expect(back, img.pixels);
+    }
+    // Bad files: an io_error naming the file and the problem.
+    const auto bytes = svlrm_io::read_file(dir / "u16.tif");
+    CHECK_THROWS_WITH(svlrm_io::decode_tiff({bytes.begin(), bytes.begin() + 100}, "cut.tif"),
+                      Catch::StartsWith("cut.tif: TIFF: "));
+    CHECK_THROWS_WITH(svlrm_io::decode_tiff({'I', 'I', 42, 0}, "tiny.tif"), Catch::StartsWith("tiny.tif: TIFF: "));
+    const auto jpeg = svlrm_io::read_file(dir / "rgb.jpg");
+    CHECK_THROWS_WITH(svlrm_io::decode_jpeg({jpeg.begin(), jpeg.begin() + 20}, "cut.jpg"),
+                      Catch::StartsWith("cut.jpg: JPEG: "));
+    cv::Mat s16(5, 6, CV_16SC1, cv::Scalar(-3));
+    REQUIRE(cv::imwrite((dir / "s16.tif").string(), s16));
+    CHECK_THROWS_WITH(svlrm_io::read_image(dir / "s16.tif"), Catch::Contains("signed samples are not read"));
+}
+
 TEST_CASE("svlrm --help and <command> --help print usage", "[cli]") {
     scratch_dir dir;
     const run_result top = cli(dir, "--help");
@@ -261,6 +312,27 @@ TEST_CASE("svlrm upsample, restore, denoise and filter run the network", "[cli]"
         CHECK(r.code == 0);
         CHECK(r.err.find("100%") != std::string::npos);
     }
+}
+
+TEST_CASE("svlrm upsample takes a JPEG guide and 16-bit TIFF depth", "[cli][image_io]") {
+    inputs in;
+    cv::Mat guide(32, 40, CV_8UC3), low(8, 10, CV_16UC1);
+    cv::randu(guide, 0, 256);
+    cv::randu(low, 1000, 3000);
+    REQUIRE(cv::imwrite((in.dir / "guide.jpg").string(), guide));
+    REQUIRE(cv::imwrite((in.dir / "low.tif").string(), low));
+    REQUIRE(cli(in.dir, "upsample low.tif guide.jpg up.pfm --model model.safetensors --backend reference --quiet").code == 0);
+    const image<float> g = read(in.dir / "guide.jpg"), l = read(in.dir / "low.tif");
+    image<float> start(40, 32), want(40, 32);
+    svlrm::upsample_input(in.model, g.view(), l.view(), start.view());
+    svlrm::joint_filter<svlrm::backend::reference>(in.model).apply(g.view(), start.view(), want.view());
+    CHECK(max_diff(read(in.dir / "up.pfm"), want) <= 1e-6);
+    // A broken TIFF: exit 1, one line naming it, no output.
+    std::ofstream(in.dir / "bad.tif", std::ios::binary) << "II*";
+    const run_result r = cli(in.dir, "upsample bad.tif guide.jpg bad.png --model model.safetensors");
+    CHECK(r.code == 1);
+    CHECK(r.err.find("bad.tif: TIFF") != std::string::npos);
+    CHECK(!fs::exists(in.dir / "bad.png"));
 }
 
 TEST_CASE("svlrm deblur and smooth run the network and the rolling guidance", "[cli]") {
@@ -410,7 +482,9 @@ TEST_CASE("svlrm errors: one line on stderr, exit code, no output file", "[cli]"
     // Unreadable files and unsupported formats.
     check_error(in, "guided missing.png guide.png o.png", 1, "missing.png");
     check_error(in, "guided broken.png guide.png o.png", 1, "broken.png");
-    check_error(in, "guided photo.jpg guide.png o.png", 1, "unsupported format");
+    check_error(in, "guided photo.jpg guide.png o.png", 1, "photo.jpg: JPEG: Not a JPEG file");
+    std::ofstream(in.dir / "photo.webp") << "webp?";
+    check_error(in, "guided photo.webp guide.png o.png", 1, "unsupported format");
     check_error(in, "guided depth.pfm guide.png o.jpg", 2, "unsupported output format");
     check_error(in, "restore depth.pfm guide.png o.png --model bad.safetensors", 1, "bad.safetensors");
     check_error(in, "info missing.safetensors", 1, "missing.safetensors");

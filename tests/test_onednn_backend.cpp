@@ -33,6 +33,7 @@ double tolerance(precision p) {
         case precision::exact: return 1e-5;
         case precision::fast: return 1e-4;
         case precision::bf16: return 6e-2;
+        case precision::automatic: return svlrm::backend::automatic_tolerance;
     }
     return 0;
 }
@@ -253,4 +254,32 @@ TEST_CASE("onednn: an invalid model is rejected", "[onednn][errors]") {
     svlrm::model m = small_model(svlrm::activation::relu);
     m.layers.back().out_channels = 3;
     CHECK_THROWS_AS(svlrm::backend::onednn(m), svlrm::model_error);
+}
+
+// precision::automatic (the default): fast where the CPU has Winograd and the model's F
+// stays within 1e-5 of exact on the probe, else exact; what it chose is reported and
+// runs within that tolerance of exact on other images too.
+TEST_CASE("onednn: the default precision is automatic: the fastest mode within 1e-5 of exact", "[onednn]") {
+    CHECK(svlrm::backend::onednn_options{}.mode == precision::automatic);
+    const svlrm::model m = paper_model();
+    const svlrm::backend::onednn automatic(m);
+    const precision chosen = automatic.effective_precision();
+    CHECK(chosen == (svlrm::backend::is_available(precision::fast) ? precision::fast : precision::exact));
+    CHECK(automatic.describe(8, 8).find("chosen by auto") != std::string::npos);
+    const auto guide = svlrm_test::random_image(97, 61, 1, 5), input = svlrm_test::random_image(97, 61, 1, 6);
+    const result got = run_filter(onednn_filter(m), guide, input);
+    const result exact = run_filter(onednn_filter(m, with(precision::exact)), guide, input);
+    CHECK(rel(got.f, exact.f) <= svlrm::backend::automatic_tolerance);
+    // The choice follows the measured distance: a tolerance below fast's distance on the
+    // probe (~2e-6 for this model) keeps exact.
+    if (chosen == precision::fast) {
+        const double d = svlrm::backend::onednn_detail::probe_distance(
+            svlrm::backend::onednn(m, with(precision::exact)), svlrm::backend::onednn(m, with(precision::fast)), m);
+        INFO("probe distance " << d);
+        CHECK(d > 0);
+        CHECK(d <= svlrm::backend::automatic_tolerance);
+        svlrm::backend::onednn_options strict;
+        strict.automatic_tolerance = d / 2;
+        CHECK(svlrm::backend::onednn(m, strict).effective_precision() == precision::exact);
+    }
 }

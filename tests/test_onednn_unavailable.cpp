@@ -33,6 +33,9 @@ TEST_CASE("onednn: a mode the CPU lacks throws unless fallback is allowed", "[on
     o.mode = precision::fast;
     REQUIRE_THROWS_WITH(svlrm::backend::onednn(tiny_model(), o), Catch::Contains("no Winograd"));
 
+    o.mode = precision::automatic;  // never an error: exact is always there
+    CHECK(svlrm::backend::onednn(tiny_model(), o).effective_precision() == precision::exact);
+
     o.allow_fallback = true;
     for (precision p : {precision::fast, precision::bf16}) {
         o.mode = p;

@@ -42,7 +42,7 @@ inline std::vector<option_spec> network_options(const std::string& bundled) {
     return {{"model", "FILE", bundled.empty() ? "the model file (.safetensors), required"
                                               : "model file (default: the bundled " + bundled + ".safetensors)"},
             {"backend", "NAME", "reference, onednn or cudnn (default: the fastest in this build)"},
-            {"precision", "MODE", "onednn: exact, fast, bf16; cudnn: fp32, tf32, fp16, bf16; auto: the fastest within 1e-5"},
+            {"precision", "MODE", "auto (default: the fastest mode within 1e-5 of exact); onednn: exact, fast, bf16; cudnn: fp32, tf32, fp16, bf16"},
             {"tile", "N", "run the network on N x N tiles (0 = automatic; same result, less memory)"},
             {"self-ensemble", "", "average the network over the 8 rotations / reflections (8x slower, lower error)"},
             {"save-coefficients", "PREFIX", "also write PREFIX_alpha/_beta .pfm (values) and .png (turbo colours)"}};
@@ -90,7 +90,7 @@ inline int run_network(const arguments& args, task t, const std::string& bundled
     const svlrm::model m = load_model(args, bundled);
     const network net(m, args, tiles);
     bool warned = false;
-    return p.run([&](const svlrm::image<float>& in, const svlrm::image<float>& guide, int scale) {
+    return net.reporting(args, [&] { return p.run([&](const svlrm::image<float>& in, const svlrm::image<float>& guide, int scale) {
         filter_result r;
         if (t.upsamples && !warned && !args.has("quiet") && !trained_at(m, scale)) {
             // The network refines whatever bicubic upsampling it is given, so it still runs;
@@ -109,7 +109,7 @@ inline int run_network(const arguments& args, task t, const std::string& bundled
         net.apply(guide, x, r.out, r.alpha, r.beta);
         tiles.finish();
         return r;
-    });
+    }); });
 }
 
 inline std::vector<command> network_commands() {

@@ -170,7 +170,7 @@ inline command compare_command() {
                  std::vector<option_spec>{
                      {"model", "FILE", "model file (default: the bundled one for the case, see above)"},
                      {"backend", "NAME", "reference, onednn or cudnn (default: the fastest in this build)"},
-                     {"precision", "MODE", "onednn: exact, fast, bf16; cudnn: fp32, tf32, fp16, bf16; auto: the fastest within 1e-5"},
+                     {"precision", "MODE", "auto (default: the fastest mode within 1e-5 of exact); onednn: exact, fast, bf16; cudnn: fp32, tf32, fp16, bf16"},
                      {"tile", "N", "run the network on N x N tiles (0 = automatic)"},
                      {"self-ensemble", "", "average the network over the 8 rotations / reflections (8x slower)"}},
                  std::vector<option_spec>{io_options()[1], io_options()[3], io_options()[4], io_options()[5]}),

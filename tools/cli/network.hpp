@@ -9,6 +9,7 @@
 #include <svlrm/svlrm.hpp>
 
 #include <filesystem>
+#include <cstdio>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -46,8 +47,8 @@ inline svlrm::model load_model(const arguments& args, const std::string& bundled
 
 class network {
 public:
-    // --backend (default: the fastest this machine runs) and --precision (default: the
-    // backend's own); unknown names and modes are usage errors.
+    // --backend (default: the fastest this machine runs) and --precision (default: auto,
+    // the fastest mode within 1e-5 of exact); unknown names and modes are usage errors.
     network(const svlrm::model& m, const arguments& args, progress_bar& bar) {
         svlrm::filter_options fo;
         fo.tile_size = args.integer("tile", 0, 0, 1L << 20);
@@ -59,6 +60,15 @@ public:
         } catch (const std::invalid_argument& e) {
             throw usage_error(std::string(args.text("precision") ? "--precision: " : "--backend: ") + e.what());
         }
+    }
+
+    // Runs a command's work and then says which backend and mode ran (the default, auto,
+    // picks the mode per machine and model), unless --quiet or the work failed.
+    template <class Work>
+    int reporting(const arguments& args, Work&& work) const {
+        const int rc = work();
+        if (rc == 0 && !args.has("quiet")) std::printf("svlrm: network on %s\n", backend_name().c_str());
+        return rc;
     }
 
     // "onednn (exact)", "reference"

@@ -22,7 +22,11 @@ namespace svlrm_cli {
 namespace fs = std::filesystem;
 
 inline bool writable_extension(const std::string& ext) { return ext == ".png" || ext == ".pfm" || ext == ".npy"; }
-inline bool readable_extension(const std::string& ext) { return writable_extension(ext) || ext == ".bmp"; }
+// Read only (image_io.hpp): BMP, JPEG, TIFF; batch mode writes them as PNG.
+inline bool read_only_extension(const std::string& ext) {
+    return ext == ".bmp" || ext == ".jpg" || ext == ".jpeg" || ext == ".tif" || ext == ".tiff";
+}
+inline bool readable_extension(const std::string& ext) { return writable_extension(ext) || read_only_extension(ext); }
 
 // A usage error unless the output format (chosen by extension) can be written.
 inline void check_output_path(const fs::path& p) {

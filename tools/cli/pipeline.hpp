@@ -135,12 +135,13 @@ private:
     // with another readable extension.
     static std::optional<fs::path> guide_for(const fs::path& dir, const fs::path& name) {
         if (fs::is_regular_file(dir / name)) return dir / name;
-        for (const char* e : {".png", ".pfm", ".npy", ".bmp", ".PNG", ".BMP"}) {
-            fs::path p = dir / name.stem();
-            p += e;
-            if (fs::is_regular_file(p)) return p;
-        }
-        return std::nullopt;
+        if (!fs::is_directory(dir)) return std::nullopt;
+        std::vector<fs::path> found;  // any readable extension, any case; the first by name
+        for (const auto& e : fs::directory_iterator(dir))
+            if (e.is_regular_file() && e.path().stem() == name.stem() && readable_extension(svlrm_io::lower_ext(e.path())))
+                found.push_back(e.path());
+        if (found.empty()) return std::nullopt;
+        return *std::min_element(found.begin(), found.end());
     }
 
     int batch(const fs::path& in_dir, const fs::path& guide_dir, const fs::path& out_dir,
@@ -154,7 +155,7 @@ private:
         for (const auto& e : fs::directory_iterator(in_dir))
             if (e.is_regular_file() && readable_extension(svlrm_io::lower_ext(e.path()))) inputs.push_back(e.path());
         std::sort(inputs.begin(), inputs.end());
-        if (inputs.empty()) throw std::runtime_error(in_dir.string() + ": no png, pfm, npy or bmp files");
+        if (inputs.empty()) throw std::runtime_error(in_dir.string() + ": no png, pfm, npy, bmp, jpg or tif files");
         // Every guide is found before anything is written.
         std::vector<fs::path> guides;
         for (const auto& in : inputs) {
@@ -167,7 +168,7 @@ private:
         bar_.set_label("svlrm");
         for (std::size_t i = 0; i < inputs.size(); ++i) {
             std::string ext = format_ ? "." + *format_ : svlrm_io::lower_ext(inputs[i]);
-            if (ext == ".bmp") ext = ".png";
+            if (read_only_extension(ext)) ext = ".png";
             fs::path out = out_dir / inputs[i].stem();
             out += ext;
             const auto coef = prefix ? std::optional<std::string>(*prefix + "_" + inputs[i].stem().string()) : std::nullopt;

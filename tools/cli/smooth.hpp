@@ -62,14 +62,14 @@ inline command smooth_command() {
                 pipeline p(a, {.guided = false}, files);
                 const svlrm::model m = load_model(a, "depth_restore");
                 const network net(m, a, tiles);
-                return p.run([&](const svlrm::image<float>& in, const svlrm::image<float>&, int) {
+                return net.reporting(a, [&] { return p.run([&](const svlrm::image<float>& in, const svlrm::image<float>&, int) {
                     filter_result r;
                     r.out = svlrm::image<float>(in.width(), in.height(), in.channels());
                     svlrm::rolling_guidance(in.view(), r.out.view(), iterations, network_inner{net},
                                             {svlrm::rolling_start::gaussian, sigma_s});
                     tiles.finish();
                     return r;
-                });
+                }); });
             }};
 }
 

@@ -4,10 +4,15 @@
 //   PFM  float gray/RGB (Pf/PF), either endianness, bottom-to-top rows  read/write
 //   NPY  uint8/uint16/float32/float64, C order, 2-D (h,w) or 3-D (h,w,c)  read/write
 //   BMP  uncompressed 8-bit palette / 24-bit / 32-bit   read only
+//   JPEG 8-bit grey / RGB   read only (libjpeg-turbo, jpeg_io.hpp)
+//   TIFF 8/16-bit and float grey / RGB / RGBA (alpha dropped)   read only (libtiff, tiff_io.hpp)
 // Files are read into float images on the unit scale (u8 / 255, u16 / 65535, float as is),
 // remembering the stored bit depth. Writes go to a temporary file renamed at the end,
 // so that a failure never leaves a partial output behind.
 #pragma once
+
+#include "jpeg_io.hpp"
+#include "tiff_io.hpp"
 
 #include <svlrm/image.hpp>
 
@@ -397,7 +402,52 @@ inline loaded_image decode_bmp(const std::vector<unsigned char>& b, const std::s
 
 inline loaded_image read_bmp(const std::filesystem::path& p) { return decode_bmp(read_file(p), p.string()); }
 
-// By extension: .png .pfm .npy .bmp
+// ---- JPEG, TIFF (read only, through their libraries) -------------------------------------
+
+// Decodes a JPEG file held in memory; `name` labels the errors.
+inline loaded_image decode_jpeg(const std::vector<unsigned char>& bytes, const std::string& name) {
+    std::vector<unsigned char> raw;
+    int width = 0, height = 0, channels = 0;
+    const char* err = jpeg_detail::decode(
+        bytes,
+        [&](unsigned w, unsigned h, int c) {
+            width = int(w), height = int(h), channels = c;
+            raw.resize(std::size_t(w) * h * c);
+            return raw.data();
+        },
+        std::size_t(svlrm::get_max_pixels()));
+    if (err) throw io_error(name + ": JPEG: " + err);
+    loaded_image out{svlrm::image<float>(width, height, channels), 8};
+    for (std::size_t i = 0; i < raw.size(); ++i) out.pixels.data()[i] = svlrm::to_unit(raw[i]);
+    return out;
+}
+
+// Decodes a TIFF file held in memory; `name` labels the errors.
+inline loaded_image decode_tiff(const std::vector<unsigned char>& bytes, const std::string& name) {
+    tiff_detail::decoded d;
+    try {
+        d = tiff_detail::decode(bytes, std::size_t(svlrm::get_max_pixels()));
+    } catch (const std::string& why) {
+        throw io_error(name + ": TIFF: " + why);
+    }
+    loaded_image out{svlrm::image<float>(d.width, d.height, d.channels), d.bits};
+    const std::size_t n = std::size_t(d.width) * d.height;
+    for (std::size_t i = 0; i < n; ++i)
+        for (int c = 0; c < d.channels; ++c) {
+            const std::size_t k = i * d.stored + c;
+            float v;
+            if (d.is_float) std::memcpy(&v, d.samples.data() + 4 * k, 4);
+            else if (d.bits == 16) {
+                std::uint16_t u;
+                std::memcpy(&u, d.samples.data() + 2 * k, 2);
+                v = svlrm::to_unit(u);
+            } else v = svlrm::to_unit(std::uint8_t(d.samples[k]));
+            out.pixels.data()[i * d.channels + c] = v;
+        }
+    return out;
+}
+
+// By extension: .png .pfm .npy .bmp .jpg .jpeg .tif .tiff
 inline loaded_image read_image(const std::filesystem::path& p) {
     const std::string e = lower_ext(p);
     if (!std::filesystem::exists(p)) throw io_error(p.string() + ": no such file");
@@ -405,7 +455,9 @@ inline loaded_image read_image(const std::filesystem::path& p) {
     if (e == ".pfm") return read_pfm(p);
     if (e == ".npy") return read_npy(p);
     if (e == ".bmp") return read_bmp(p);
-    throw io_error(p.string() + ": unsupported format '" + e + "' (png, pfm, npy, bmp)");
+    if (e == ".jpg" || e == ".jpeg") return decode_jpeg(read_file(p), p.string());
+    if (e == ".tif" || e == ".tiff") return decode_tiff(read_file(p), p.string());
+    throw io_error(p.string() + ": unsupported format '" + e + "' (png, pfm, npy, bmp, jpg, tif)");
 }
 
 // By extension; `bits` chooses 8 or 16 for PNG.

@@ -12,7 +12,6 @@
 #endif
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -55,18 +54,15 @@ inline std::vector<std::string> precisions_of(const std::string& backend) {
     return {};
 }
 
-// "auto" accepts no worse than this relative L2 error of F against the backend's
-// default mode, measured on a probe image with the model itself.
-inline constexpr double auto_precision_tolerance = 1e-5;
-
 using any_const_view = std::variant<svlrm::image_view<const std::uint8_t>, svlrm::image_view<const std::uint16_t>,
                                     svlrm::image_view<const float>>;
 
 class runtime_filter {
 public:
     // backend: a name of compiled_backends() or "auto" (the first this machine runs);
-    // precision: one of precisions_of(backend), "" (the backend's default) or "auto"
-    // (the fastest mode within auto_precision_tolerance). A named backend or mode this
+    // precision: one of precisions_of(backend), or "" / "auto": the fastest mode whose
+    // output stays within 1e-5 of the exact one (oneDNN's precision::automatic; cuDNN:
+    // fp32, its other modes are far less accurate). A named backend or mode this
     // machine cannot run throws svlrm::unavailable_error; unknown names
     // std::invalid_argument.
     runtime_filter(const svlrm::model& m, const std::string& backend, const std::string& precision,
@@ -155,33 +151,9 @@ private:
     }
 
     template <class Backend>
-    static std::shared_ptr<const erased> make(const svlrm::model& m, const typename Backend::options& o,
+    static std::shared_ptr<const typed<Backend>> make(const svlrm::model& m, const typename Backend::options& o,
                                               const svlrm::filter_options& fo) {
         return std::make_shared<const typed<Backend>>(m, o, fo);
-    }
-
-    // Relative L2 distance of F between two filters on a fixed probe (64x64, a smooth
-    // guide with an edge and a noisy input): what "auto" measures.
-    static double probe_error(const erased& a, const erased& b) {
-        constexpr std::ptrdiff_t n = 64;
-        svlrm::image<float> guide(n, n), input(n, n), fa(n, n), fb(n, n);
-        std::uint32_t state = 12345u;
-        for (std::ptrdiff_t y = 0; y < n; ++y)
-            for (std::ptrdiff_t x = 0; x < n; ++x) {
-                state = state * 1664525u + 1013904223u;
-                const float noise = float(state >> 8) / float(1u << 24) - 0.5f;
-                guide(x, y) = (x > y ? 0.7f : 0.2f) + 0.1f * std::sin(0.3f * float(x + 2 * y));
-                input(x, y) = std::clamp(guide(x, y) + 0.1f * noise, 0.01f, 1.0f);
-            }
-        a.apply(guide.view(), input.view(), fa.view(), nullptr, nullptr, {});
-        b.apply(guide.view(), input.view(), fb.view(), nullptr, nullptr, {});
-        double num = 0, den = 0;
-        for (std::ptrdiff_t i = 0; i < n * n; ++i) {
-            const double d = double(fa.data()[i]) - double(fb.data()[i]);
-            num += d * d;
-            den += double(fb.data()[i]) * double(fb.data()[i]);
-        }
-        return std::sqrt(num / std::max(den, 1e-30));
     }
 
     void build(const std::string& backend, const std::string& mode, const svlrm::model& m,
@@ -190,32 +162,21 @@ private:
 #ifdef SVLRM_HAVE_ONEDNN
         if (backend == "onednn") {
             using svlrm::backend::precision;
-            const auto with = [&](precision p) {
-                svlrm::backend::onednn_options o;
-                o.mode = p;
-                return make<svlrm::backend::onednn>(m, o, fo);
-            };
-            if (mode == "auto") {
-                // Winograd is 2.5x faster than exact on AVX-512 without AMX at ~5e-6; bf16
-                // is far outside the tolerance, so it is never chosen.
-                impl_ = with(precision::exact);
-                precision_ = "exact";
-                if (svlrm::backend::is_available(precision::fast)) {
-                    auto fast = with(precision::fast);
-                    if (probe_error(*fast, *impl_) <= auto_precision_tolerance) impl_ = fast, precision_ = "fast";
-                }
-                return;
-            }
-            const precision p = mode == "fast" ? precision::fast : mode == "bf16" ? precision::bf16 : precision::exact;
-            impl_ = with(p);
-            precision_ = svlrm::backend::to_string(p);
+            svlrm::backend::onednn_options o;  // "" and "auto": the backend's automatic mode
+            o.mode = mode == "exact" ? precision::exact
+                     : mode == "fast" ? precision::fast
+                     : mode == "bf16" ? precision::bf16
+                                      : precision::automatic;
+            auto f = make<svlrm::backend::onednn>(m, o, fo);
+            precision_ = svlrm::backend::to_string(f->filter.backend().effective_precision());
+            impl_ = std::move(f);
             return;
         }
 #endif
 #ifdef SVLRM_HAVE_CUDNN
         if (backend == "cudnn") {
             using svlrm::backend::cudnn_precision;
-            // auto: fp32; tf32 and the half types were measured far above 1e-5.
+            // "" and "auto": fp32; tf32 and the half types were measured far above 1e-5.
             svlrm::backend::cudnn_options o;
             o.precision = mode == "tf32"   ? cudnn_precision::tf32
                           : mode == "fp16" ? cudnn_precision::fp16

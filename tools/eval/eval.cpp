@@ -85,7 +85,7 @@ std::string depth_restoration(const settings& s) {
     const fs::path dir = s.data / "lu2014_depth_enh" / "01_Middlebury_Dataset";
     const auto model = load_model(s, "depth_restore");
     std::optional<network> net, net8;
-    if (model) net.emplace(*model), net8.emplace(*model, network_backend::options{}, self_ensemble());
+    if (model) net.emplace(*model), net8.emplace(*model, self_ensemble());
     table t;
     const double sigma = 0.08;  // 8% of the 0..255 range
     int n = 0;
@@ -153,7 +153,7 @@ std::string depth_upsampling(const settings& s) {
         svlrm::model model;
         network net, net8;
         depth_model(std::string n, const svlrm::model& m)
-            : name(std::move(n)), model(m), net(m), net8(m, network_backend::options{}, self_ensemble()) {}
+            : name(std::move(n)), model(m), net(m), net8(m, self_ensemble()) {}
     };
     std::vector<std::unique_ptr<depth_model>> models;
     for (const char* name : {"depth_sr", "depth_sr_sensor"})
@@ -246,7 +246,7 @@ std::string denoising(const settings& s) {
     const fs::path dir = s.data / "BSD68";
     const auto model = load_model(s, "image_denoise");
     std::optional<network> net, net8;
-    if (model) net.emplace(*model), net8.emplace(*model, network_backend::options{}, self_ensemble());
+    if (model) net.emplace(*model), net8.emplace(*model, self_ensemble());
     // Table 4's ablation: the same network and training, but predicting F directly (its beta channel).
     const auto e2e_model = load_model(s, "ablation/image_denoise_end_to_end");
     std::optional<network> e2e;
@@ -360,7 +360,7 @@ int main(int argc, char** argv) try {
     const auto t0 = std::chrono::steady_clock::now();
     std::string md = "# Results\n\nMade by `tools/eval/run_eval.sh` (the program `tools/eval/eval.cpp`, which uses the "
                      "library's own code path; network backend: `" + std::string(network_backend::name) +
-                     "`). Every number below is measured by that command; the paper's numbers are quoted beside "
+                     "`, in its bit-reproducible mode, oneDNN's exact). Every number below is measured by that command; the paper's numbers are quoted beside "
                      "ours where the protocol matches. Rows marked \"self-ensemble x8\" run the same model with "
                      "`filter_options::self_ensemble` (the network on the 8 rotations / reflections of the image, "
                      "results averaged; 8x the time); the paper reports single passes.\n\n";

@@ -25,7 +25,12 @@ namespace svlrm_eval {
 namespace fs = std::filesystem;
 
 using network_backend = svlrm_io::default_backend;
-using network = svlrm::joint_filter<network_backend>;
+
+// joint_filter in the reproducible mode: docs/results.md's numbers reproduce bit for bit.
+struct network : svlrm::joint_filter<network_backend> {
+    explicit network(const svlrm::model& m, svlrm::filter_options o = {})
+        : svlrm::joint_filter<network_backend>(m, svlrm_io::reproducible_options(), std::move(o)) {}
+};
 
 struct settings {
     fs::path data = "../shared/datasets", models = "models", out = "docs/results.md", figures = "docs/images/results";

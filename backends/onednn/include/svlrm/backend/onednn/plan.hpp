@@ -22,13 +22,20 @@ namespace svlrm::backend {
 // 64-channel layers, direct for the first layer and where oneDNN has no Winograd kernel.
 // bf16: bf16 weights and activations with f32 accumulation (first layer, last
 // layer and the activations entering the last layer stay f32).
-enum class precision { exact, fast, bf16 };
+// automatic ("auto"): the fastest of these whose F stays within
+// automatic_tolerance of exact on this machine, chosen when the backend is built
+// (onednn.hpp); the plans only ever see the mode it chose.
+enum class precision { exact, fast, bf16, automatic };
+
+// What automatic accepts: relative L2 distance of F from the exact mode's.
+inline constexpr double automatic_tolerance = 1e-5;
 
 inline const char* to_string(precision p) {
     switch (p) {
         case precision::exact: return "exact";
         case precision::fast: return "fast";
         case precision::bf16: return "bf16";
+        case precision::automatic: return "auto";
     }
     return "?";
 }

@@ -230,6 +230,10 @@ TEST_CASE("hand_crafted_filter rejects bad arguments and leaves the output untou
     };
     const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
     throws([&] { hand_crafted_filter(guide.view(), input.view(), out.view(), 0.0, 0.1); }, "mu");
+    throws([&] { hand_crafted_filter(guide.view(), input.view(), out.view(), out.view(), beta.view(), 0.1, 0.1); },
+           "out and alpha overlap");
+    throws([&] { hand_crafted_filter(guide.view(), input.view(), out.view(), beta.view(), beta.view(), 0.1, 0.1); },
+           "alpha and beta overlap");
     throws([&] { hand_crafted_filter(guide.view(), input.view(), out.view(), -1.0, 0.1); }, "mu");
     throws([&] { hand_crafted_filter(guide.view(), input.view(), out.view(), nan, 0.1); }, "mu");
     throws([&] { hand_crafted_filter(guide.view(), input.view(), out.view(), 0.1, 0.0); }, "eta");

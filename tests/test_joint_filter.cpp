@@ -207,6 +207,13 @@ TEST_CASE("joint_filter: bad input throws and leaves outputs untouched", "[joint
                         Catch::Contains("is 8x6 but out is 4x6"));
     REQUIRE_THROWS_WITH(f.apply(g, in, o, image_view<float>{alpha.data(), w / 2, h, 2, w}, beta.view()),
                         Catch::Contains("alpha"));
+    // Outputs of one call that share memory would overwrite each other.
+    REQUIRE_THROWS_WITH(f.apply(g, in, o, o, beta.view()), Catch::Contains("out and alpha overlap"));
+    REQUIRE_THROWS_WITH(f.apply(g, in, o, alpha.view(), alpha.view()), Catch::Contains("alpha and beta overlap"));
+    image<float> rows(w, h + 1);  // out and beta one row apart in one buffer
+    REQUIRE_THROWS_WITH(f.apply(g, in, image_view<float>{rows.data(), w, h, 1, w}, alpha.view(),
+                                image_view<float>{rows.data() + w, w, h, 1, w}),
+                        Catch::Contains("out and beta overlap"));
     REQUIRE_THROWS_WITH(f.apply(image_view<const float>{g.data, w, h, 1, w - 1}, in, o),
                         Catch::Contains("row_stride (7) is smaller than width * channels (8)"));
     REQUIRE_THROWS_WITH(f.apply(image_view<const float>{nullptr, w, h, 1, w}, in, o), Catch::Contains("guide: data is null"));

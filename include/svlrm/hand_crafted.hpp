@@ -46,6 +46,7 @@ void hand_crafted_run(const image_view<TG>& guide, const image_view<TI>& input, 
         check_same_size(input, *beta, where, "input", "beta");
         check_channels(*alpha, input.channels, where, "alpha");
         check_channels(*beta, input.channels, where, "beta");
+        check_outputs_apart(out, *alpha, *beta, where);
     }
     if (!(mu > 0.0) || !std::isfinite(mu))
         throw_invalid(where, "mu (" + std::to_string(mu) + ") must be positive and finite");

@@ -157,8 +157,10 @@ void check_finite(const image_view<T>& v, const char* where, const char* name) {
     }
 }
 
-// True when two views may share memory (in-place use). Filters read all their input
-// into scratch planes before writing, so overlap is allowed; this only documents intent.
+// True when the memory spans of two views intersect (conservatively: interleaved rows
+// of two views count as overlapping). Inputs may overlap outputs: every filter reads
+// its inputs (or a copy, guided_filter.hpp) before writing. Outputs written by one call
+// must not overlap each other (check_outputs_apart).
 template <class A, class B>
 bool overlaps(const image_view<A>& a, const image_view<B>& b) {
     const auto* a0 = reinterpret_cast<const unsigned char*>(a.data);
@@ -166,6 +168,16 @@ bool overlaps(const image_view<A>& a, const image_view<B>& b) {
     const auto* a1 = a0 + sizeof(*a.data) * static_cast<std::size_t>(a.row_stride * (a.height - 1) + a.width * a.channels);
     const auto* b1 = b0 + sizeof(*b.data) * static_cast<std::size_t>(b.row_stride * (b.height - 1) + b.width * b.channels);
     return a0 < b1 && b0 < a1;
+}
+
+// Throws unless out, alpha and beta (the outputs of one call) are disjoint: one would
+// overwrite what another call wrote.
+template <class O>
+void check_outputs_apart(const image_view<O>& out, const image_view<float>& alpha, const image_view<float>& beta,
+                         const char* where) {
+    if (overlaps(out, alpha)) throw_invalid(where, "out and alpha overlap");
+    if (overlaps(out, beta)) throw_invalid(where, "out and beta overlap");
+    if (overlaps(alpha, beta)) throw_invalid(where, "alpha and beta overlap");
 }
 
 }  // namespace detail

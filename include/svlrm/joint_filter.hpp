@@ -137,6 +137,7 @@ private:
                 detail::check_same_size(input, *v, where, "input", n);
                 detail::check_channels(*v, input.channels, where, n);
             }
+            detail::check_outputs_apart(out, *alpha, *beta, where);
         }
         detail::check_finite(guide, where, "guide");
         detail::check_finite(input, where, "input");

@@ -4,6 +4,7 @@
 // their own headers (<svlrm/backend/onednn.hpp>, <svlrm/backend/cudnn.hpp>).
 #pragma once
 
+#include <svlrm/config.hpp>
 #include <svlrm/error.hpp>
 #include <svlrm/image.hpp>
 #include <svlrm/parallel.hpp>

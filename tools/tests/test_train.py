@@ -70,3 +70,26 @@ class Kernels(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Resume(unittest.TestCase):
+    """--resume continues the checkpoint's run: options left out of the command line come
+    from the checkpoint (a resumed depth_sr run once dropped --rendered and the JBU start
+    and trained on other data), options given override it, the time budget is per run."""
+
+    def test_left_out_options_come_from_the_checkpoint(self):
+        first = ["--task", "depth_sr", "--rendered", "/cache/rooms", "--input-upsampling", "jbu",
+                 "--scene-size", "512x640", "--bf16", "--lr", "1e-4", "--minutes", "600"]
+        saved = vars(train.parse_args(first))
+        again = ["--task", "depth_sr", "--resume", "--lr", "5e-5", "--minutes", "30"]
+        resumed = train.resumed_args(train.parse_args(again), again, saved)
+        self.assertEqual(resumed.rendered, "/cache/rooms")
+        self.assertEqual(resumed.input_upsampling, "jbu")
+        self.assertEqual(resumed.scene_size, "512x640")
+        self.assertTrue(resumed.bf16)
+        self.assertEqual(resumed.lr, 5e-5)  # given: overrides
+        self.assertEqual(resumed.minutes, 30)  # per run
+        self.assertTrue(resumed.resume)
+        plain = train.resumed_args(train.parse_args(["--task", "depth_sr", "--resume"]),
+                                   ["--task", "depth_sr", "--resume"], saved)
+        self.assertIsNone(plain.minutes)  # not the first run's 600

@@ -65,7 +65,8 @@ LICENSE = ("weights: the svlrm project's own, under the project's licence; train
            "under their authors' terms (see models/README.md)")
 
 
-def parse_args(argv):
+def parse_args(argv, only_given=False):
+    """The options; only_given: only those on the command line (no defaults)."""
     parser = argparse.ArgumentParser(prog="train.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--task", choices=sorted(TASKS), required=True)
     parser.add_argument("--name", help="run folder name under tools/train/runs (default: the task)")
@@ -124,6 +125,9 @@ def parse_args(argv):
     parser.add_argument("--bf16", action="store_true",
                         help="bf16 autocast + channels_last: ~5x faster on CPUs with AMX/AVX512-BF16 "
                              "(measured 0.82 vs 4.2 s per 20x64x64 iteration on 1 thread); weights stay f32")
+    if only_given:
+        for action in parser._actions:
+            action.default = argparse.SUPPRESS
     return parser.parse_args(argv)
 
 
@@ -274,6 +278,21 @@ def upsampling(args):
                            method=args.input_upsampling)
 
 
+# Per invocation, never taken from a checkpoint: how long this run may go on.
+PER_RUN = {"resume", "minutes", "max_iters"}
+
+
+def resumed_args(args, argv, saved):
+    """A resumed run's settings: the checkpoint's, except the options given on this
+    command line (and PER_RUN). Without this, leaving out a data option on --resume
+    silently trained on other data (and rewrote log.csv with other columns)."""
+    given = set(vars(parse_args(argv, only_given=True)))
+    for key, value in saved.items():
+        if key not in given and key not in PER_RUN and hasattr(args, key):
+            setattr(args, key, value)
+    return args
+
+
 def open_log(path, columns, resume_iteration):
     """log.csv for appending; on resume, rows after the checkpoint's iteration are dropped."""
     rows = []
@@ -289,13 +308,16 @@ def open_log(path, columns, resume_iteration):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     args.name = args.name or args.task
+    checkpoint_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", args.name, "checkpoint.pt")
+    if args.resume and os.path.exists(checkpoint_path):
+        args = resumed_args(args, argv, torch.load(checkpoint_path, map_location="cpu")["args"])
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    run = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", args.name)
+    run = os.path.dirname(checkpoint_path)
     os.makedirs(run, exist_ok=True)
-    checkpoint_path = os.path.join(run, "checkpoint.pt")
 
     net = SVLRMNet(layer_spec(args))
     if args.init == "residual":

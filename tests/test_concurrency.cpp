@@ -95,3 +95,53 @@ TEST_CASE("results do not depend on the thread count", "[threads]") {
         CHECK(same_bits(one[i], seven[i]));
     }
 }
+
+// parallel_for when threads cannot start: in a child process whose address space is
+// capped a few thread stacks above its size, a 64-thread call must still run every
+// chunk (the missing threads' chunks on the calling thread) instead of terminating.
+// Address-space caps and the sanitizers' shadow memory do not mix: skipped under them.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SVLRM_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SVLRM_SANITIZED 1
+#endif
+#endif
+#ifndef SVLRM_SANITIZED
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+
+TEST_CASE("parallel_for runs every chunk when threads cannot start", "[threads]") {
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        long pages = 0;
+        std::ifstream("/proc/self/statm") >> pages;
+        const rlim_t cap = rlim_t(pages) * rlim_t(sysconf(_SC_PAGESIZE)) + (rlim_t(40) << 20);  // ~4 more 8 MB stacks
+        const rlimit limit{cap, cap};
+        if (setrlimit(RLIMIT_AS, &limit) != 0) _exit(3);
+        svlrm::set_num_threads(64);
+        std::vector<std::atomic<int>> hits(64);
+        try {
+            svlrm::parallel_for(64, [&](std::ptrdiff_t b, std::ptrdiff_t e) {
+                for (std::ptrdiff_t i = b; i < e; ++i) hits[std::size_t(i)]++;
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));  // keep the started threads alive
+            });
+        } catch (...) {
+            _exit(2);
+        }
+        for (const auto& h : hits)
+            if (h != 1) _exit(1);
+        _exit(0);
+    }
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    INFO("child status " << status << (WIFSIGNALED(status) ? " (killed by a signal: std::terminate?)" : ""));
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}
+#endif

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <exception>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -56,8 +57,17 @@ void parallel_for(std::ptrdiff_t count, Body&& body, std::ptrdiff_t min_chunk = 
     };
     std::vector<std::thread> pool;
     pool.reserve(static_cast<std::size_t>(threads - 1));
-    for (std::ptrdiff_t t = 1; t < threads; ++t) pool.emplace_back(run, t);
+    // A thread that cannot start (std::system_error: no memory for its stack, a process
+    // limit) leaves its chunks to this thread: the result is the same, only slower, and
+    // the threads already started are still joined (a joinable std::thread destroyed
+    // during unwinding would call std::terminate).
+    std::ptrdiff_t started = 1;
+    try {
+        for (; started < threads; ++started) pool.emplace_back(run, started);
+    } catch (const std::system_error&) {
+    }
     run(0);
+    for (std::ptrdiff_t t = started; t < threads; ++t) run(t);
     for (auto& th : pool) th.join();
     if (error) std::rethrow_exception(error);
 }

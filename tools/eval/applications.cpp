@@ -160,13 +160,10 @@ std::vector<std::string> real_pair_figures(const settings& s, const tuned& gf) {
     };
     for (const real& r : {real{"cave", "cave-flash.bmp", "cave-noflash.bmp"},
                           real{"carpet", "carpet_00_flash.jpg", "carpet_01_noflash.jpg"}}) {
-        auto read = [&](const std::string& f) {
-            return f.ends_with(".jpg") ? load_jpeg(dir / f) : load(dir / f);
-        };
         image<float> flash, noflash;
         try {
-            flash = read(r.flash);
-            noflash = read(r.noflash);
+            flash = load(dir / r.flash);
+            noflash = load(dir / r.noflash);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "svlrm_eval: %s pair left out: %s\n", r.name.c_str(), e.what());
             continue;
@@ -259,7 +256,7 @@ std::string scale_aware(const settings& s) {
     const std::string fig = fs::relative(s.figures, s.out.parent_path().empty() ? fs::path(".") : s.out.parent_path()).string();
     std::string figures;
     for (const auto& f : files) {
-        const image<float> in = svlrm_io::lower_ext(f) == ".jpg" ? load_jpeg(f) : load(f);
+        const image<float> in = load(f);
         const auto masks = structure_of(in);
         std::vector<image<float>> outs;
         for (std::size_t k = 0; k < methods.size(); ++k) {

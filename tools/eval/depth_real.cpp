@@ -72,10 +72,6 @@ frame zero_hole_frame(const std::string& name, image<float> guide, const image<f
 dataset nyu(const settings& s) {
     dataset d{"nyu", "NYU Depth v2 raw Kinect frames (`nyu_raw_samples`)", "", "mm", 65535.0, {}, ""};
     const fs::path dir = s.data / "nyu_raw_samples";
-#ifndef SVLRM_HAVE_OPENCV
-    d.skipped = "skipped: this build has no OpenCV imgcodecs to read the JPEG guides.";
-    return d;
-#endif
     if (!fs::is_directory(dir)) {
         d.skipped = "skipped: `nyu_raw_samples` is not in the datasets folder.";
         return d;
@@ -88,7 +84,7 @@ dataset nyu(const settings& s) {
     std::sort(ids.begin(), ids.end());
     if (s.limit > 0 && ids.size() > std::size_t(s.limit)) ids.resize(std::size_t(s.limit));
     for (const auto& id : ids)
-        d.frames.push_back(zero_hole_frame(id, load_jpeg(dir / "rgb" / ("rgb_" + id + ".jpg")),
+        d.frames.push_back(zero_hole_frame(id, load(dir / "rgb" / ("rgb_" + id + ".jpg")),
                                            load(dir / "depth" / ("sync_depth_" + id + ".png"))));
     d.protocol = "Protocol: the " + std::to_string(d.frames.size()) +
                  " frames of `nyu_raw_samples` (640x480, RGB JPEG guide, the Kinect's raw registered depth, 16-bit "

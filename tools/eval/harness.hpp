@@ -6,9 +6,6 @@
 #include "default_backend.hpp"
 #include "image_io.hpp"
 
-#ifdef SVLRM_HAVE_OPENCV
-#include <opencv2/imgcodecs.hpp>
-#endif
 
 #include <algorithm>
 #include <cstdint>
@@ -47,23 +44,6 @@ struct settings {
 };
 
 inline svlrm::image<float> load(const fs::path& p) { return svlrm_io::read_image(p).pixels; }
-
-// An 8-bit RGB file that image_io.hpp does not read (JPEG), through OpenCV's imgcodecs.
-inline svlrm::image<float> load_jpeg(const fs::path& p) {
-#ifdef SVLRM_HAVE_OPENCV
-    const cv::Mat m = cv::imread(p.string(), cv::IMREAD_COLOR);
-    if (m.empty() || m.type() != CV_8UC3) throw std::runtime_error(p.string() + ": cannot read as 8-bit colour");
-    svlrm::image<float> out(m.cols, m.rows, 3);
-    for (int y = 0; y < m.rows; ++y)
-        for (int x = 0; x < m.cols; ++x) {
-            const auto bgr = m.at<cv::Vec3b>(y, x);
-            for (int c = 0; c < 3; ++c) out(x, y, c) = svlrm::to_unit(std::uint8_t(bgr[2 - c]));
-        }
-    return out;
-#else
-    throw std::runtime_error(p.string() + ": built without OpenCV, JPEG guides cannot be read");
-#endif
-}
 
 inline svlrm::image<float> clipped(svlrm::image<float> v) {
     for (long i = 0; i < v.width() * v.height() * v.channels(); ++i) v.data()[i] = std::clamp(v.data()[i], 0.0f, 1.0f);

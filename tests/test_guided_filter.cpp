@@ -8,8 +8,11 @@
 #include <catch2/catch.hpp>
 #include <opencv2/ximgproc.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
+#include <random>
+#include <vector>
 
 using svlrm::border;
 using svlrm::image;
@@ -233,4 +236,27 @@ TEST_CASE("guided_filter rejects bad arguments and leaves out untouched", "[guid
     g(5, 6) = std::numeric_limits<float>::infinity();
     REQUIRE_THROWS_WITH(svlrm::guided_filter(g.view(), p.view(), out.view(), 2, 1e-2), Contains("non-finite"));
     CHECK(unchanged());
+}
+
+// The box sums' prefix scan has one association on every CPU and with every flag: the
+// AVX-512 kernel (chosen at run time where the CPU has it) and the portable one give
+// the same bits, against a float64 sequential sum within rounding.
+TEST_CASE("box filter prefix sums: the AVX-512 and portable kernels agree bit for bit", "[guided_filter]") {
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    for (std::ptrdiff_t m : {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 1031}) {
+        std::vector<double> src(std::size_t(m) + 1), fast(std::size_t(m) + 1), portable(std::size_t(m) + 1);
+        for (auto& v : src) v = u(rng) * 1e3;
+        svlrm::detail::prefix_sum(src.data(), fast.data(), m);
+        svlrm::detail::prefix_sum(src.data(), portable.data(), m, true);
+        INFO("m = " << m);
+        CHECK(std::memcmp(fast.data(), portable.data(), sizeof(double) * std::size_t(m + 1)) == 0);
+        long double sequential = 0;
+        double worst = 0;
+        for (std::ptrdiff_t i = 0; i < m; ++i) {
+            sequential += src[std::size_t(i)];
+            worst = std::max(worst, double(std::abs(sequential - (long double)portable[std::size_t(i) + 1])));
+        }
+        CHECK(worst <= 1e-9 * double(m + 1) * 1e3);
+    }
 }

@@ -20,7 +20,8 @@
 #include <utility>
 #include <vector>
 
-#ifdef __AVX512F__
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SVLRM_X86_DISPATCH 1
 #include <immintrin.h>
 #endif
 
@@ -102,25 +103,58 @@ struct box_axis {
     }
 };
 
-// p[0] = 0, p[i + 1] = p[i] + src[i] for i < m.
-inline void prefix_sum(const double* __restrict src, double* __restrict p, std::ptrdiff_t m) {
-    p[0] = 0.0;
-    std::ptrdiff_t i = 0;
-#ifdef __AVX512F__
-    // In-register scan of 8 lanes (shift by 1, 2, 4 lanes and add); the carry chain
-    // between vectors is one addition, so consecutive vectors overlap.
+// Prefix sums in blocks of 8 with one association everywhere: within a block an
+// in-register scan (add the block shifted by 1, then 2, then 4 lanes), between blocks
+// a carry. The AVX-512 kernel and the portable one perform the same additions in the
+// same order, so the sums (and the guided filter) have the same bits on every CPU and
+// with every compiler flag; the kernel is chosen at run time (the copy of an inline
+// function that a linker keeps must not depend on the flags of its translation unit).
+inline void prefix_block_portable(const double* __restrict src, double* __restrict p, double& carry) {
+    double s[8];
+    for (int k = 0; k < 8; ++k) s[k] = src[k];
+    for (int shift : {1, 2, 4})
+        for (int k = 7; k >= shift; --k) s[k] = s[k] + s[k - shift];
+    for (int k = 0; k < 8; ++k) p[k] = s[k] + carry;
+    carry = carry + s[7];
+}
+
+#ifdef SVLRM_X86_DISPATCH
+__attribute__((target("avx512f"))) inline std::ptrdiff_t prefix_blocks_avx512(const double* __restrict src,
+                                                                                double* __restrict p,
+                                                                                std::ptrdiff_t m, double& carry_out) {
     const __m512i zero = _mm512_setzero_si512();
     const __m512i last = _mm512_set1_epi64(7);
-    __m512d carry = _mm512_setzero_pd();
+    __m512d carry = _mm512_set1_pd(carry_out);
+    std::ptrdiff_t i = 0;
     for (; i + 8 <= m; i += 8) {
         __m512d s = _mm512_loadu_pd(src + i);
         s = _mm512_add_pd(s, _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(s), zero, 7)));
         s = _mm512_add_pd(s, _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(s), zero, 6)));
         s = _mm512_add_pd(s, _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(s), zero, 4)));
-        _mm512_storeu_pd(p + i + 1, _mm512_add_pd(s, carry));
+        _mm512_storeu_pd(p + i, _mm512_add_pd(s, carry));
         carry = _mm512_add_pd(carry, _mm512_permutexvar_pd(last, s));
     }
+    carry_out = _mm512_cvtsd_f64(carry);
+    return i;
+}
+
+inline bool cpu_has_avx512f() {
+    static const bool yes = __builtin_cpu_supports("avx512f");
+    return yes;
+}
 #endif
+
+// p[0] = 0, p[i + 1] = p[0..i] summed in the association above, for i < m.
+// `portable_only` forces the portable kernel (tests compare the two).
+inline void prefix_sum(const double* __restrict src, double* __restrict p, std::ptrdiff_t m,
+                       bool portable_only = false) {
+    p[0] = 0.0;
+    double carry = 0.0;
+    std::ptrdiff_t i = 0;
+#ifdef SVLRM_X86_DISPATCH
+    if (!portable_only && cpu_has_avx512f()) i = prefix_blocks_avx512(src, p + 1, m, carry);
+#endif
+    for (; i + 8 <= m; i += 8) prefix_block_portable(src + i, p + 1 + i, carry);
     for (; i < m; ++i) p[i + 1] = p[i] + src[i];
 }
 

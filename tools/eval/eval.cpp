@@ -22,6 +22,7 @@
 #include "depth_real.hpp"
 #include "harness.hpp"
 #include "image_io.hpp"
+#include "noise.hpp"
 #include "visualize.hpp"
 #include "report.hpp"
 
@@ -64,15 +65,6 @@ metrics measure(const image<float>& result, const image<float>& truth) {
             255.0 * svlrm::rmse(result.view(), truth.view())};
 }
 
-image<float> add_noise(const image<float>& clean, double sigma, unsigned seed) {
-    image<float> noisy(clean.width(), clean.height(), clean.channels());
-    std::mt19937 rng(seed);
-    std::normal_distribution<double> n(0.0, sigma);
-    for (long i = 0; i < clean.width() * clean.height() * clean.channels(); ++i)
-        noisy.data()[i] = float(clean.data()[i] + n(rng));
-    return noisy;
-}
-
 std::string row(const std::string& method, const metrics& m, const std::string& paper, bool with_ssim = true) {
     std::string r = "| " + method + " | " + fmt("%.2f", m.psnr) + " | ";
     if (with_ssim) r += fmt("%.4f", m.ssim) + " | ";
@@ -87,14 +79,13 @@ std::string depth_restoration(const settings& s) {
     std::optional<network> net, net8;
     if (model) net.emplace(*model), net8.emplace(*model, self_ensemble());
     table t;
-    const double sigma = 0.08;  // 8% of the 0..255 range
     int n = 0;
     for (int i = 1; i <= 30 && (s.limit == 0 || n < s.limit); ++i, ++n) {
         char stem[64];
         std::snprintf(stem, sizeof stem, "Middlebury_%02d", i);
         const image<float> guide = load(dir / (std::string(stem) + "_clean_color.png"));
         const image<float> clean = load(dir / (std::string(stem) + "_clean_depth.png"));
-        const image<float> noisy = clipped(add_noise(clean, sigma, 2000u + unsigned(i)));
+        const image<float> noisy = svlrm_io::table2_noise(clean, 1.0, 2000u + unsigned(i));  // 8-bit: range 0..255
         const long w = clean.width(), h = clean.height();
         image<float> gf(w, h), jbf(w, h), hc(w, h), ours(w, h), alpha(w, h), beta(w, h);
         svlrm::guided_filter(guide.view(), noisy.view(), gf.view(), 8, 0.01);
@@ -262,7 +253,7 @@ std::string denoising(const settings& s) {
     for (std::size_t i = 0; i < files.size(); ++i) {
         const image<float> clean = load(files[i]);
         const double sigma = sigma_of(rng);
-        const image<float> noisy = add_noise(clean, sigma, 3000u + unsigned(i));
+        const image<float> noisy = svlrm_io::add_gaussian_noise(clean, sigma, 3000u + unsigned(i));
         const long w = clean.width(), h = clean.height();
         image<float> gf(w, h), hc(w, h), ours(w, h);
         svlrm::guided_filter(noisy.view(), noisy.view(), gf.view(), 2, 0.005);

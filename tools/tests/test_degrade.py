@@ -131,3 +131,19 @@ class SensorDegrade(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Table2Noise(unittest.TestCase):
+    """The Table 2 protocol: N(0, sigma^2) added, then clipped to [0, 1] (as the C++
+    evaluation and demo do, tools/common/noise.hpp); Tables 3-4 do not clip."""
+
+    def test_clipped_to_the_unit_range_with_the_requested_sigma(self):
+        depth = np.full((300, 300), 0.5, np.float32)
+        depth[:, :30] = 0.02  # near the bottom of the range: clipping bites there
+        noisy = degrade.table2_noise(depth, 0.08, np.random.default_rng(3))
+        self.assertGreaterEqual(float(noisy.min()), 0.0)
+        self.assertLessEqual(float(noisy.max()), 1.0)
+        self.assertAlmostEqual(float((noisy - depth)[:, 30:].std()), 0.08, delta=0.002)
+        self.assertGreater(float((noisy[:, :30] == 0).mean()), 0.3)
+        plain = degrade.add_gaussian_noise(depth, 0.08, np.random.default_rng(3))
+        np.testing.assert_array_equal(noisy, np.clip(plain, 0, 1))

@@ -322,7 +322,7 @@ class PatchSampler:
                                                  item.get("encoding") == "metric")
                     degraded = up.window(item, scale, window, downsampling, transform)
             elif self.task == "depth_restore":
-                degraded = degrade.add_gaussian_noise(target, self.rng.uniform(*RESTORE_SIGMA), self.rng)
+                degraded = degrade.table2_noise(target, self.rng.uniform(*RESTORE_SIGMA), self.rng)
             elif self.task == "flash_deblur":
                 degraded, guide, target = flash_window(item, window, self.rng)
             else:
@@ -381,6 +381,6 @@ def validation_set(task, root, upsampling=None, rendered_items=()):
                         (h // s, w // s), s, (slice(0, h), slice(0, w)), upsampling.val_noise, rng)
                 cases.append((f"{item['name']}@x{s}", degraded, item["guide"], item["target"], item["mask"]))
         else:
-            noisy = degrade.add_gaussian_noise(item["target"], RESTORE_VAL_SIGMA, rng)
+            noisy = degrade.table2_noise(item["target"], RESTORE_VAL_SIGMA, rng)
             cases.append((item["name"], noisy, item["guide"], item["target"], item["mask"]))
     return cases

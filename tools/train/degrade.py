@@ -109,8 +109,15 @@ def crop_to_multiple(array, multiple):
 
 
 def add_gaussian_noise(image, sigma, rng):
-    """image + N(0, sigma^2), sigma on the [0, 1] scale (8% of range = 0.08); no clipping."""
+    """image + N(0, sigma^2), sigma on the [0, 1] scale (8% of range = 0.08); no clipping
+    (Tables 3-4; tools/common/noise.hpp is the C++ twin)."""
     return (image + rng.normal(0.0, sigma, size=image.shape)).astype(np.float32)
+
+
+def table2_noise(image, sigma, rng):
+    """The Table 2 protocol on depth scaled to [0, 1]: Gaussian noise, then clipped to
+    [0, 1], as 8-bit depth files are (tools/common/noise.hpp, table2_noise)."""
+    return np.clip(add_gaussian_noise(image, sigma, rng), 0.0, 1.0)
 
 
 JBU = {"radius": 2, "sigma_spatial": 1.0, "sigma_range": 0.1}  # svlrm::jbu_options' defaults

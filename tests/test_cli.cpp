@@ -420,6 +420,22 @@ TEST_CASE("svlrm compare prints metrics against the truth and writes a side-by-s
                                      "--model model.safetensors --quiet");
     CHECK(d.code == 0);
     CHECK(d.out.find("bicubic") != std::string::npos);
+    // A depth model's input saved with three different channels (a colour-mapped export)
+    // is one depth channel, its luma, as for upsample and restore: it compares with a
+    // one-channel truth (it was filtered as three channels and refused).
+    image<float> rgb_depth(40, 32, 3);
+    for (long i = 0; i < 40 * 32; ++i)
+        for (long c = 0; c < 3; ++c) rgb_depth.data()[3 * i + c] = in.depth.data()[i] * (0.8f + 0.1f * float(c));
+    svlrm_io::write_pfm(in.dir / "depth_rgb.pfm", rgb_depth.view());
+    svlrm_test::blob_parts parts = svlrm_test::parts_of(in.model);
+    parts.metadata["task"] = "depth_restoration";
+    const auto bytes = svlrm_test::assemble(svlrm_test::header_of(parts), parts.data);
+    std::ofstream(in.dir / "depth_model.safetensors", std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    const run_result e = cli(in.dir, "compare depth_rgb.pfm guide.png cmp3.png --truth depth.pfm "
+                                     "--model depth_model.safetensors --quiet");
+    INFO(e.err);
+    CHECK(e.code == 0);
 }
 
 TEST_CASE("svlrm info prints a model's layers and sizes", "[cli]") {

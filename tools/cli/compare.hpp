@@ -25,12 +25,11 @@ namespace svlrm_cli {
 // every method so that the maps can be compared.
 inline constexpr float compare_error_range = 0.1f;
 
-// An RGB file whose channels are all equal (a depth map saved as RGB) as one channel.
-inline svlrm::image<float> grey_if_equal(svlrm::image<float> v) {
-    if (v.channels() != 3) return v;
-    for (std::ptrdiff_t i = 0; i < v.width() * v.height(); ++i)
-        if (v.data()[3 * i] != v.data()[3 * i + 1] || v.data()[3 * i] != v.data()[3 * i + 2]) return v;
-    return svlrm_io::luma(v);
+// Whether a model filters depth (its training task, metadata "task"): its inputs then
+// follow the depth-file rule (svlrm_io::depth_channel).
+inline bool depth_model(const svlrm::model& m) {
+    const std::string* t = m.meta("task");
+    return t && (*t == "depth_upsampling" || *t == "depth_restoration");
 }
 
 inline svlrm::image<float> abs_error(const svlrm::image<float>& a, const svlrm::image<float>& truth) {
@@ -69,11 +68,20 @@ inline int run_compare(const arguments& args) {
     progress_bar tiles(progress_wanted(args));
     tiles.set_label("svlrm");
 
-    svlrm::image<float> input = grey_if_equal(svlrm_io::read_image(in_path).pixels);
-    if (args.has("missing-zero")) svlrm_io::fill_missing_zero(input, in_path.string());
+    svlrm::image<float> input = svlrm_io::read_image(in_path).pixels;
     const svlrm::image<float> guide = svlrm_io::read_image(guide_path).pixels;
     std::optional<svlrm::image<float>> truth;
-    if (truth_path) truth = grey_if_equal(svlrm_io::read_image(*truth_path).pixels);
+    if (truth_path) truth = svlrm_io::read_image(*truth_path).pixels;
+    // The model follows from the sizes (upsampling or not) and the file names; a depth
+    // model's input and truth are depth files.
+    const int scale0 = down > 1 ? down : check_sizes({.upsamples = true}, args, input, in_path, guide, guide_path);
+    const std::string bundled = scale0 > 1 ? "depth_sr" : in_path == guide_path ? "image_denoise" : "depth_restore";
+    const svlrm::model m = load_model(args, bundled);
+    if (depth_model(m)) {
+        input = svlrm_io::depth_channel(input);
+        if (truth) *truth = svlrm_io::depth_channel(*truth);
+    }
+    if (args.has("missing-zero")) svlrm_io::fill_missing_zero(input, in_path.string());
     if (down > 1) {
         svlrm::image<float> low(input.width() / down, input.height() / down, input.channels());
         svlrm::decimate(input.view(), low.view(), down);
@@ -85,8 +93,6 @@ inline int run_compare(const arguments& args) {
         throw std::runtime_error("truth " + *truth_path + " is " + size_text(*truth) + " with " +
                                  std::to_string(truth->channels()) + " channels but the result is " +
                                  size_text(guide) + " with " + std::to_string(input.channels()));
-    const std::string bundled = scale > 1 ? "depth_sr" : in_path == guide_path ? "image_denoise" : "depth_restore";
-    const svlrm::model m = load_model(args, bundled);
     const network net(m, args, tiles);
 
     const std::ptrdiff_t w = guide.width(), h = guide.height(), c = input.channels();

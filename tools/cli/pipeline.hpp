@@ -115,7 +115,7 @@ private:
     void one(const fs::path& in_path, const fs::path& guide_path, const fs::path& out_path,
              const std::optional<std::string>& prefix, const filter_fn& f) {
         svlrm_io::loaded_image in = svlrm_io::read_image(in_path);
-        if (task_.depth) in.pixels = svlrm_io::luma(in.pixels);
+        if (task_.depth) in.pixels = svlrm_io::depth_channel(in.pixels);
         if (args_.has("missing-zero")) svlrm_io::fill_missing_zero(in.pixels, in_path.string());
         const svlrm::image<float> guide = task_.guided ? svlrm_io::read_image(guide_path).pixels : in.pixels;
         const int scale = check_sizes(task_, args_, in.pixels, in_path, guide, task_.guided ? guide_path : in_path);

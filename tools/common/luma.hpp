@@ -15,4 +15,9 @@ inline svlrm::image<float> luma(const svlrm::image<float>& v) {
     return g;
 }
 
+// The one rule for depth files saved with three channels (grey stored as RGB, or a
+// colour-mapped export): a depth map has one channel, its BT.601 luma. The commands
+// decide what is depth (the CLI's upsample and restore; compare for a depth model).
+inline svlrm::image<float> depth_channel(const svlrm::image<float>& v) { return luma(v); }
+
 }  // namespace svlrm_io

@@ -91,6 +91,19 @@ py::array call_into(py::object out_obj, py::ssize_t rows, py::ssize_t cols, py::
     return out;
 }
 
+// A filter of one image whose output has img's dtype and channels and rows x cols:
+// f(img_view, out_view).
+template <class F>
+py::array image_call(const py::array& img, const char* name, py::object out, py::ssize_t rows, py::ssize_t cols,
+                     F&& f) {
+    return std::visit(
+        [&](auto v) {
+            using O = typename decltype(v)::value_type;
+            return call_into<O>(out, rows, cols, channel_dim(img), [&](auto o) { f(v, o); });
+        },
+        any_view_of(img, name));
+}
+
 // A joint filter whose output has src's dtype and shape: f(guide_view, src_view, out_view).
 template <class F>
 py::array joint_call(const py::array& guide, const py::array& src, py::object out, F&& f) {

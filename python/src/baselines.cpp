@@ -16,6 +16,13 @@ svlrm::border border_of(const std::string& name) {
     throw std::invalid_argument("svlrm: border '" + name + "' is not 'he' or 'reflect'");
 }
 
+// A metric of two images, f(a_view, b_view), without the GIL.
+template <class F>
+double metric(const py::array& a, const py::array& b, F&& f) {
+    const any_view va = any_view_of(a, "a"), vb = any_view_of(b, "b");
+    py::gil_scoped_release nogil;
+    return std::visit(f, va, vb);
+}
 
 }  // namespace
 
@@ -85,26 +92,16 @@ void bind_baselines(py::module_& m) {
     m.def(
         "rolling_guidance_filter",
         [](const py::array& src, double sigma_spatial, double sigma_range, int iterations, py::object out) {
-            return std::visit(
-                [&](auto s) {
-                    using O = typename decltype(s)::value_type;
-                    return call_into<O>(out, src.shape(0), src.shape(1), channel_dim(src), [&](auto d) {
-                        svlrm::rolling_guidance_filter(s, d, sigma_spatial, sigma_range, iterations);
-                    });
-                },
-                any_view_of(src, "src"));
+            return image_call(src, "src", out, src.shape(0), src.shape(1), [&](auto s, auto d) {
+                svlrm::rolling_guidance_filter(s, d, sigma_spatial, sigma_range, iterations);
+            });
         },
         py::arg("src"), py::arg("sigma_spatial"), py::arg("sigma_range"), py::arg("iterations"), py::arg("out"));
     const auto resize = [](const char* name, auto fn) {
         return [name, fn](const py::array& img, py::ssize_t width, py::ssize_t height, py::object out) {
             if (width <= 0 || height <= 0)
                 throw std::invalid_argument(std::string("svlrm: ") + name + ": width and height must be positive");
-            return std::visit(
-                [&](auto s) {
-                    using O = typename decltype(s)::value_type;
-                    return call_into<O>(out, height, width, channel_dim(img), [&](auto d) { fn(s, d); });
-                },
-                any_view_of(img, "img"));
+            return image_call(img, "img", out, height, width, fn);
         };
     };
     m.def("resize_bicubic", resize("resize_bicubic", [](auto s, auto d) { svlrm::resize_bicubic(s, d); }),
@@ -115,30 +112,19 @@ void bind_baselines(py::module_& m) {
         "decimate",
         [](const py::array& img, int scale) {
             if (scale < 1) throw std::invalid_argument("svlrm: decimate: scale (" + std::to_string(scale) + ") must be at least 1");
-            return std::visit(
-                [&](auto s) {
-                    using O = typename decltype(s)::value_type;
-                    return call_into<O>(py::none(), s.height / scale, s.width / scale, channel_dim(img),
-                                        [&](auto d) { svlrm::decimate(s, d, scale); });
-                },
-                any_view_of(img, "img"));
+            return image_call(img, "img", py::none(), img.shape(0) / scale, img.shape(1) / scale,
+                              [&](auto s, auto d) { svlrm::decimate(s, d, scale); });
         },
         py::arg("img"), py::arg("scale"));
 
     m.def("psnr", [](const py::array& a, const py::array& b, double peak) {
-        const any_view va = any_view_of(a, "a"), vb = any_view_of(b, "b");
-        py::gil_scoped_release nogil;
-        return std::visit([&](auto x, auto y) { return svlrm::psnr(x, y, peak); }, va, vb);
+        return metric(a, b, [&](auto x, auto y) { return svlrm::psnr(x, y, peak); });
     }, py::arg("a"), py::arg("b"), py::arg("peak"));
     m.def("ssim", [](const py::array& a, const py::array& b, double data_range) {
-        const any_view va = any_view_of(a, "a"), vb = any_view_of(b, "b");
-        py::gil_scoped_release nogil;
-        return std::visit([&](auto x, auto y) { return svlrm::ssim(x, y, data_range); }, va, vb);
+        return metric(a, b, [&](auto x, auto y) { return svlrm::ssim(x, y, data_range); });
     }, py::arg("a"), py::arg("b"), py::arg("data_range"));
     m.def("rmse", [](const py::array& a, const py::array& b) {
-        const any_view va = any_view_of(a, "a"), vb = any_view_of(b, "b");
-        py::gil_scoped_release nogil;
-        return std::visit([&](auto x, auto y) { return svlrm::rmse(x, y); }, va, vb);
+        return metric(a, b, [](auto x, auto y) { return svlrm::rmse(x, y); });
     }, py::arg("a"), py::arg("b"));
     m.def("valid_extent", [](const py::array& src) {
         const any_view v = any_view_of(src, "src");

@@ -42,14 +42,12 @@ bool report_progress(std::ptrdiff_t done, std::ptrdiff_t total) {
 
 class joint_filter {
 public:
-    joint_filter(model_ptr m, const std::string& backend, const std::string& precision, std::ptrdiff_t tile_size,
-                 bool self_ensemble, py::object progress)
-        : model_(std::move(m)), progress_(std::move(progress)),
-          filter_(*model_, backend, precision, options(tile_size, self_ensemble)) {}
+    joint_filter(const model_ptr& m, const std::string& backend, const std::string& precision,
+                 std::ptrdiff_t tile_size, bool self_ensemble, py::object progress)
+        : progress_(std::move(progress)), filter_(*m, backend, precision, options(tile_size, self_ensemble)) {}
 
     std::string backend() const { return filter_.backend_name(); }
     std::string precision() const { return filter_.precision_name(); }
-    model_ptr model() const { return model_; }
 
     py::object apply(const py::array& guide, const py::array& src, bool coefficients, const py::object& progress,
                      const std::optional<std::vector<std::pair<float, float>>>& extents, py::object out) const {
@@ -84,7 +82,6 @@ public:
     }
 
 private:
-    model_ptr model_;
     py::object progress_;
     svlrm_tools::runtime_filter filter_;
 
@@ -122,7 +119,6 @@ void bind_network(py::module_& m) {
              py::arg("progress"))
         .def_property_readonly("backend", &joint_filter::backend)
         .def_property_readonly("precision", &joint_filter::precision)
-        .def_property_readonly("model", &joint_filter::model)
         .def("apply", &joint_filter::apply, py::arg("guide"), py::arg("src"), py::arg("coefficients"),
              py::arg("progress"), py::arg("extents"), py::arg("out"));
 

@@ -89,26 +89,20 @@ def filter_array(guide, src, model_path=None, *, method="svlrm", chunks=None, ex
     for name, a in (("guide", guide), ("src", src)):
         if a.ndim not in (2, 3):
             raise ValueError(f"svlrm.dask: {name} has shape {a.shape}; expected (h, w) or (h, w, c)")
-    spatial = src.chunks[:2] if chunks is None else (chunks, chunks)
-    src = src.rechunk(spatial + ((-1,) if src.ndim == 3 else ()))
-    guide = guide.rechunk(src.chunks[:2] + ((-1,) if guide.ndim == 3 else ()))
-
-    if method == "svlrm":
-        model = svlrm.Model.load(model_path)
-        halo = model.receptive_radius
-        if extents is None and model.input_normalisation == "valid_range":
-            extents = whole_extents(src)
-        dtype = np.float32
-    else:
-        halo = _METHODS[method]["halo"](p)
-        dtype = svlrm._image(np.zeros((1, 1), src.dtype), "src").dtype
-    # dask's overlap needs every chunk at least as large as the halo: a smaller chunk
-    # (the remainder at the end of an axis) joins its neighbour.
-    spatial = tuple(_merge_small(c, halo) for c in src.chunks[:2])
+    model = svlrm.Model.load(model_path) if method == "svlrm" else None
+    halo = model.receptive_radius if model else _METHODS[method]["halo"](p)
+    dtype = np.float32 if model else svlrm._image(np.zeros((1, 1), src.dtype), "src").dtype
+    # One spatial chunking for both, channels in one chunk. dask's overlap needs every
+    # chunk at least as large as the halo: a smaller chunk (the remainder at the end of an
+    # axis) joins its neighbour.
+    base = src.chunks[:2] if chunks is None else da.core.normalize_chunks((chunks, chunks), src.shape[:2])
+    spatial = tuple(_merge_small(c, halo) for c in base)
     if any(min(c) < halo for c in spatial):
         raise ValueError(f"svlrm.dask: the image ({src.shape[0]}x{src.shape[1]}) is smaller than the halo ({halo})")
-    src = src.rechunk(spatial + src.chunks[2:])
-    guide = guide.rechunk(spatial + guide.chunks[2:])
+    src = src.rechunk(spatial + ((-1,) if src.ndim == 3 else ()))
+    guide = guide.rechunk(spatial + ((-1,) if guide.ndim == 3 else ()))
+    if model and extents is None and model.input_normalisation == "valid_range":
+        extents = whole_extents(src)
 
     def block(g, s):
         return _run(method, model_path, p, g, s, extents)

@@ -8,8 +8,8 @@
 
 #include <svlrm/svlrm.hpp>
 
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>

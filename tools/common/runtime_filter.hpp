@@ -102,7 +102,6 @@ public:
     const std::string& precision_name() const { return precision_; }
     // "onednn (fast)", "reference": what the CLI prints.
     std::string description() const { return precision_.empty() ? backend_ : backend_ + " (" + precision_ + ")"; }
-    const svlrm::model& get_model() const { return impl_->get_model(); }
 
     // joint_filter<Backend>::apply, or apply_part when extents is not empty; alpha and
     // beta may be null (both or neither).
@@ -115,7 +114,6 @@ public:
 private:
     struct erased {
         virtual ~erased() = default;
-        virtual const svlrm::model& get_model() const = 0;
         virtual void apply(const any_const_view&, const any_const_view&, svlrm::image_view<float>,
                            const svlrm::image_view<float>*, const svlrm::image_view<float>*,
                            std::span<const svlrm::value_extent>) const = 0;
@@ -125,7 +123,6 @@ private:
         typed(const svlrm::model& m, const typename Backend::options& o, const svlrm::filter_options& fo)
             : filter(m, o, fo) {}
         svlrm::joint_filter<Backend> filter;
-        const svlrm::model& get_model() const override { return filter.get_model(); }
         void apply(const any_const_view& guide, const any_const_view& input, svlrm::image_view<float> out,
                    const svlrm::image_view<float>* alpha, const svlrm::image_view<float>* beta,
                    std::span<const svlrm::value_extent> extents) const override {

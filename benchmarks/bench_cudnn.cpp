@@ -68,7 +68,7 @@ void bench_device(benchmark::State& state, cudnn_precision mode) {
     const std::size_t n = std::size_t(w * h), bytes = n * sizeof(float);
     const svlrm::model m = svlrm_test::paper_model(2019);
     svlrm::backend::cudnn_options o;
-    o.precision = mode;
+    o.mode = mode;
     try {
         const svlrm::backend::cudnn b(m, o);
         float* d[5] = {};
@@ -98,7 +98,7 @@ void bench_host(benchmark::State& state, cudnn_precision mode) {
     const long w = long(state.range(0)), h = long(state.range(1));
     const svlrm::model m = svlrm_test::paper_model(2019);
     svlrm::backend::cudnn_options o;
-    o.precision = mode;
+    o.mode = mode;
     try {
         const svlrm::joint_filter<svlrm::backend::cudnn> f(m, o);
         const std::vector<float> input = random_plane(std::size_t(w * h), 1), guide = random_plane(std::size_t(w * h), 2);

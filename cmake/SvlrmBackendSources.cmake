@@ -1,9 +1,9 @@
-# Files named <prefix>_onednn* / <prefix>_cudnn* (tests, benchmarks) belong to a
-# backend: they are built only when its target exists, and linked to it.
+# Files named <prefix>_<backend>* (tests, benchmarks; e.g. test_onednn_backend.cpp)
+# belong to a backend: they are built only when its target exists, and linked to it.
 # Sets OUT to the libraries to link, or to SKIP when the backend is not built.
 function(svlrm_backend_libraries name prefix out)
   set(libs "")
-  foreach(backend onednn cudnn)
+  foreach(backend IN LISTS SVLRM_BACKEND_FOLDERS)
     if(name MATCHES "^${prefix}_${backend}")
       if(NOT TARGET svlrm::${backend})
         set(${out} SKIP PARENT_SCOPE)

@@ -4,8 +4,8 @@
 // bicubic, the guided filter, joint bilateral upsampling, the hand-crafted prior of
 // Eq. 12 and the bundled SVLRM models. Writes PNGs and prints RMSE in millimetres.
 //   demo [output folder (default demo_out)]
+#include <svlrm/backends.hpp>
 #include <svlrm/svlrm.hpp>
-#include "default_backend.hpp"
 #include "noise.hpp"
 #include "image_io.hpp"
 #include "visualize.hpp"
@@ -26,8 +26,6 @@ using svlrm_io::error_map;
 using svlrm_io::normalized;
 
 namespace {
-
-using network_backend = svlrm_io::default_backend;
 
 struct row {
     std::string method;
@@ -131,8 +129,8 @@ int main(int argc, char** argv) try {
     svlrm_io::write_png(out_dir / "x8_guided_filter.png", shown(gf, depth).view());
     svlrm_io::write_png(out_dir / "x8_jbu.png", jbu_view.view());
     if (auto m = bundled("depth_sr")) {
-        const svlrm::joint_filter<network_backend> filter(*m);  // the default precision: auto
-        std::printf("network on %s\n", svlrm_io::describe(filter.backend()).c_str());
+        const auto filter = svlrm::make_joint_filter("auto", *m);  // the fastest backend and mode within 1e-5 of exact
+        std::printf("network on %s\n", filter.description().c_str());
         image<float> upsampled(w, h);  // the model's own start: bicubic or JBU (its input_upsampling)
         rows.push_back(measure("SVLRM depth_sr", svlrm_out, depth, time_ms([&] {
                                    svlrm::upsample_input(*m, guide.view(), low.view(), upsampled.view());
@@ -166,7 +164,7 @@ int main(int argc, char** argv) try {
     svlrm_io::write_png(out_dir / "restore_guided_filter.png", shown(gf2, depth).view());
     svlrm_io::write_png(out_dir / "restore_hand_crafted.png", shown(hc, depth).view());
     if (auto m = bundled("depth_restore")) {
-        const svlrm::joint_filter<network_backend> filter(*m);
+        const auto filter = svlrm::make_joint_filter("auto", *m);
         rows2.push_back(measure("SVLRM depth_restore", restored, depth,
                                 time_ms([&] { filter.apply(guide.view(), noisy.view(), restored.view()); })));
         svlrm_io::write_png(out_dir / "restore_svlrm.png", shown(restored, depth).view());

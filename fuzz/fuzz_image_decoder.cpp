@@ -1,5 +1,5 @@
 // libFuzzer target for one image decoder of the programs (tools/common/image_io.hpp),
-// chosen at compile time with SVLRM_FUZZ_FORMAT = png | pfm | npy | bmp | jpeg | tiff. Bad files
+// chosen at compile time with SVLRM_FUZZ_FORMAT = png | pfm | npy | bmp | jpeg | tiff | exr. Bad files
 // must end in svlrm_io::io_error; anything else is a finding.
 #include "image_io.hpp"
 

@@ -113,6 +113,37 @@ def image_seeds():
         tifffile.imwrite(b, arr, **kw)
         write("decode_tiff", name + ".tif", b.getvalue())
     write("decode_tiff", "truncated.tif", b.getvalue()[:60])
+    for name, channels, arr in [("z", ["Z"], f), ("rgb", ["B", "G", "R"], rng.random((3, 4, 5)).astype("<f4")),
+                                ("uv", ["u", "v"], rng.random((2, 4, 5)).astype("<f4"))]:
+        data = exr_scanlines(channels, arr.reshape(len(channels), *arr.shape[-2:]))
+        write("decode_exr", name + ".exr", data)
+    write("decode_exr", "truncated.exr", data[:len(data) // 2])
+
+
+def exr_scanlines(channels, planes):
+    """An uncompressed scan-line OpenEXR file of FLOAT channels (alphabetical, as the
+    format stores them), written by hand: no EXR writer is packaged for Python here."""
+    h, w = planes.shape[1:]
+
+    def attr(name, kind, value):
+        return name.encode() + b"\0" + kind.encode() + b"\0" + struct.pack("<i", len(value)) + value
+
+    chlist = b"".join(c.encode() + b"\0" + struct.pack("<iB3xii", 2, 0, 1, 1) for c in channels) + b"\0"
+    box = struct.pack("<iiii", 0, 0, w - 1, h - 1)
+    header = (struct.pack("<ii", 20000630, 2) + attr("channels", "chlist", chlist) +
+              attr("compression", "compression", b"\0") + attr("dataWindow", "box2i", box) +
+              attr("displayWindow", "box2i", box) + attr("lineOrder", "lineOrder", b"\0") +
+              attr("pixelAspectRatio", "float", struct.pack("<f", 1)) +
+              attr("screenWindowCenter", "v2f", struct.pack("<ff", 0, 0)) +
+              attr("screenWindowWidth", "float", struct.pack("<f", 1)) + b"\0")
+    lines, offset = [], len(header) + 8 * h
+    offsets = b""
+    for y in range(h):
+        row = b"".join(planes[k, y].astype("<f4").tobytes() for k in range(len(channels)))
+        lines.append(struct.pack("<ii", y, len(row)) + row)
+        offsets += struct.pack("<Q", offset)
+        offset += len(lines[-1])
+    return header + offsets + b"".join(lines)
 
 
 if __name__ == "__main__":

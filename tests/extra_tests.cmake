@@ -8,7 +8,7 @@ set_tests_properties(consumer_project PROPERTIES TIMEOUT 600)
 
 # The Python tools' own tests (exporter, safetensors writer, PyTorch module).
 add_test(NAME python_tools
-  COMMAND /usr/bin/python3 -m unittest discover -s tools/tests -p "test_*.py"
+  COMMAND ${Python3_EXECUTABLE} -m unittest discover -s tools/tests -p "test_*.py"
   WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(python_tools PROPERTIES TIMEOUT 600)
 

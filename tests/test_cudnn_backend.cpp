@@ -1,8 +1,8 @@
 // The cuDNN backend. Without a GPU (this development machine, CI) the tests check
 // what needs none: the error on construction, the status-to-exception mapping, the
 // finalization of every operation graph the backend builds, the host conversions.
-// With a GPU they also compare joint_filter<cudnn> with joint_filter<reference>
-// (relative L2 on F, alpha, beta):
+// With a GPU they also run the conformance suite (backend_conformance.hpp), which
+// compares joint_filter<cudnn> with joint_filter<reference> (relative L2 on F, alpha, beta):
 //   fp32 1e-5: fp32 math without TF32, FFT or Winograd, another summation order only
 //   tf32 1e-2: 10-bit mantissas in the products of 12 layers
 //   fp16 2e-2, bf16 6e-2: 11- and 8-bit mantissas of activations and weights (the
@@ -11,6 +11,7 @@
 #include <svlrm/backend/reference.hpp>
 #include <svlrm/joint_filter.hpp>
 
+#include "backend_conformance.hpp"
 #include "model_builder.hpp"
 #include "backend_parity.hpp"
 #include "support.hpp"
@@ -31,13 +32,13 @@ constexpr cudnn_precision all_modes[] = {cudnn_precision::fp32, cudnn_precision:
 
 svlrm::model paper_model(svlrm::activation act = svlrm::activation::relu) { return svlrm_test::paper_model(7, act); }
 
+// Tiled against whole image (max abs of F): as oneDNN's, equal to rounding per mantissa.
+const std::vector<svlrm_test::mode_tolerance> modes = {
+    {"fp32", 1e-5, 1e-5}, {"tf32", 1e-2, 1e-2}, {"fp16", 2e-2, 2e-2}, {"bf16", 6e-2, 2e-2}};
+
 double tolerance(cudnn_precision p) {
-    switch (p) {
-        case cudnn_precision::fp32: return 1e-5;
-        case cudnn_precision::tf32: return 1e-2;
-        case cudnn_precision::fp16: return 2e-2;
-        case cudnn_precision::bf16: return 6e-2;
-    }
+    for (const auto& m : modes)
+        if (m.mode == svlrm::backend::to_string(p)) return m.parity;
     return 0;
 }
 
@@ -45,12 +46,6 @@ bool have_gpu() {
     if (svlrm::backend::cudnn_available()) return true;
     WARN("no CUDA device: GPU tests skipped");
     return false;
-}
-
-svlrm::backend::cudnn_options with(cudnn_precision p) {
-    svlrm::backend::cudnn_options o;
-    o.precision = p;
-    return o;
 }
 
 using result = svlrm_test::filter_result;
@@ -196,29 +191,8 @@ TEST_CASE("cudnn: weights are packed KRSC with the scales folded in", "[cudnn][c
 
 // ---- GPU -------------------------------------------------------------------------------
 
-TEST_CASE("cudnn: joint_filter<cudnn> matches the reference in every mode", "[cudnn][gpu]") {
-    if (!have_gpu()) return;
-    const svlrm::model m = paper_model(svlrm::activation::leaky_relu);
-    const svlrm::joint_filter<svlrm::backend::reference> ref(m);
-    for (const auto& [w, h] : {std::pair{1, 1}, {13, 7}, {641, 479}}) {
-        const image<float> guide = svlrm_test::random_image(w, h, 1, 11), input = svlrm_test::random_image(w, h, 1, 12);
-        const result expected = run_filter(ref, guide, input);
-        for (const cudnn_precision p : all_modes) {
-            INFO(svlrm::backend::to_string(p) << " " << w << "x" << h);
-            std::optional<svlrm::joint_filter<svlrm::backend::cudnn>> f;
-            try {
-                f.emplace(m, with(p));
-            } catch (const svlrm::unavailable_error& e) {
-                WARN(e.what());
-                continue;
-            }
-            const result got = run_filter(*f, guide, input);
-            CHECK(rel(got.f, expected.f) <= tolerance(p));
-            CHECK(rel(got.alpha, expected.alpha) <= tolerance(p));
-            CHECK(rel(got.beta, expected.beta) <= tolerance(p));
-        }
-    }
-}
+// Without a device only its invalid-model case runs (the rest report the skip).
+SVLRM_BACKEND_CONFORMANCE("cudnn", svlrm::backend::cudnn, "[cudnn][gpu]", modes)
 
 TEST_CASE("cudnn: a real image, RGB guide, tiled, from several threads", "[cudnn][gpu]") {
     if (!have_gpu()) return;

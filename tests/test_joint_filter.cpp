@@ -233,3 +233,27 @@ TEST_CASE("joint_filter: bad input throws and leaves outputs untouched", "[joint
     broken.layers[1].bias.pop_back();
     REQUIRE_THROWS_AS(filter_t(broken), svlrm::model_error);
 }
+
+namespace {
+// A backend that keeps the model it is given, to see whether it is joint_filter's copy.
+struct keeping_backend : svlrm::backend::reference {
+    using reference::reference;
+    keeping_backend(svlrm::backend::shared_model m, const options& o) : reference(m, o), kept(std::move(m)) {}
+    svlrm::backend::shared_model kept;
+};
+}  // namespace
+
+TEST_CASE("joint_filter: one copy of the model, shared with a backend that keeps one", "[joint_filter]") {
+    const svlrm::model m = test_model();
+    const svlrm::joint_filter<keeping_backend> f(m);
+    REQUIRE(f.backend().kept != nullptr);
+    CHECK(f.backend().kept.get() == &f.get_model());
+    CHECK(&f.get_model() != &m);
+    // Copies of the filter share it too.
+    const auto copy = f;
+    CHECK(&copy.get_model() == &f.get_model());
+    // Every backend of the library takes the shared copy.
+    STATIC_REQUIRE(std::constructible_from<svlrm::backend::reference, const svlrm::backend::shared_model&,
+                                           const svlrm::backend::reference::options&>);
+    CHECK_THROWS_AS(svlrm::backend::reference(svlrm::backend::shared_model{}, {}), std::invalid_argument);
+}

@@ -1,9 +1,11 @@
 // The reference backend against the float64 re-derivation (tests/reference) and
-// against PyTorch's float64 outputs (tests/fixtures, made by tools/make_fixtures.py).
+// against PyTorch's float64 outputs (tests/fixtures, made by tools/make_fixtures.py),
+// and through the conformance suite every backend passes (its parity: with itself).
 #include <svlrm/backend/reference.hpp>
 #include <svlrm/detail/safetensors.hpp>
 #include <svlrm/joint_filter.hpp>
 
+#include "backend_conformance.hpp"
 #include "fixture_reader.hpp"
 #include "model_builder.hpp"
 #include "reference/network_ref.hpp"
@@ -32,7 +34,12 @@ std::vector<std::vector<float>> run_backend(const svlrm::backend::reference& b, 
     return out;
 }
 
+// Tiles run the GEMMs on other shapes, whose blocking may sum in another order.
+const std::vector<svlrm_test::mode_tolerance> modes = {{"exact", 0.0, 1e-5}};
+
 }  // namespace
+
+SVLRM_BACKEND_CONFORMANCE("reference", svlrm::backend::reference, "[reference]", modes)
 
 TEST_CASE("reference backend equals the float64 direct convolution", "[reference]") {
     struct shape_case {

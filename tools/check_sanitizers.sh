@@ -39,7 +39,7 @@ echo "== fuzz smoke"
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DSVLRM_BUILD_FUZZERS=ON -DSVLRM_BUILD_TESTS=OFF \
   -DSVLRM_BUILD_EXAMPLES=OFF -DSVLRM_BUILD_BENCHMARKS=OFF -DSVLRM_WITH_ONEDNN=OFF -DSVLRM_WITH_CUDNN=OFF >/dev/null
 cmake --build build-fuzz -j"$jobs"
-for target in model_loader decode_png decode_pfm decode_npy decode_bmp decode_jpeg decode_tiff; do
+for target in model_loader decode_png decode_pfm decode_npy decode_bmp decode_jpeg decode_tiff decode_exr; do
   # A scratch copy: libFuzzer adds what it finds to the first corpus folder.
   work=$(mktemp -d)
   rc=0

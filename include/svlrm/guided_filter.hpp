@@ -48,6 +48,8 @@
 #include <type_traits>
 #include <vector>
 
+#include <svlrm/detail/loop_hints.hpp>
+
 namespace svlrm {
 
 enum class border { he_normalized, reflect };
@@ -225,3 +227,5 @@ void fast_guided_filter(image_view<G> guide, image_view<I> input, image_view<O> 
 }
 
 }  // namespace svlrm
+
+#include <svlrm/detail/loop_hints_end.hpp>

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -61,11 +62,11 @@ public:
     using backend_options = typename Backend::options;
 
     explicit joint_filter(const model& m, const backend_options& backend_opts = {}, filter_options opts = {})
-        : model_(validated(m)), backend_(model_, backend_opts), options_(std::move(opts)) {
+        : model_(validated(m)), backend_(made(model_, backend_opts)), options_(std::move(opts)) {
         if (options_.tile_size < 0) detail::throw_invalid("svlrm::joint_filter", "tile_size must be >= 0");
     }
 
-    const model& get_model() const { return model_; }
+    const model& get_model() const { return *model_; }
     const Backend& backend() const { return backend_; }
     const filter_options& options() const { return options_; }
 
@@ -104,13 +105,20 @@ public:
     }
 
 private:
-    model model_;
+    // One copy of the model, which a backend that keeps one shares (backend/contract.hpp).
+    backend::shared_model model_;
     Backend backend_;
     filter_options options_;
 
-    static const model& validated(const model& m) {
+    static backend::shared_model validated(const model& m) {
         m.validate("svlrm::joint_filter");
-        return m;
+        return std::make_shared<const model>(m);
+    }
+    static Backend made(const backend::shared_model& m, const backend_options& o) {
+        if constexpr (std::constructible_from<Backend, const backend::shared_model&, const backend_options&>)
+            return Backend(m, o);
+        else
+            return Backend(*m, o);
     }
 
     std::ptrdiff_t tile_side(std::ptrdiff_t w, std::ptrdiff_t h) const {
@@ -194,15 +202,15 @@ private:
                         bool keep_coefficients, std::ptrdiff_t& done, std::ptrdiff_t total,
                         const value_extent* whole) const {
         const std::ptrdiff_t w = input.width, h = input.height, t = tile_side(w, h);
-        const std::ptrdiff_t halo = model_.receptive_radius();
+        const std::ptrdiff_t halo = model_->receptive_radius();
         // valid_range: one map for the whole channel (or the whole image the caller
         // measured), taken before tiling, so that every tile (and every self-ensemble
         // pass) sees the same normalised values. none: lo = 0, span = 1, the identity.
-        const value_range range = model_.input_normalisation != svlrm::input_normalisation::valid_range
+        const value_range range = model_->input_normalisation != svlrm::input_normalisation::valid_range
                                       ? value_range{}
                                       : whole ? range_of(*whole)
                                               : valid_range(input, c);
-        const float si = model_.input_scale, sg = model_.guide_scale;
+        const float si = model_->input_scale, sg = model_->guide_scale;
         const float lo = range.lo, in_gain = si / range.span, out_gain = range.span / si;
         r.output = detail::plane(w, h);
         if (keep_coefficients) r.alpha = detail::plane(w, h), r.beta = detail::plane(w, h);
@@ -216,15 +224,15 @@ private:
                 const std::ptrdiff_t tw = x1 - x0, th = y1 - y0;
                 detail::plane in[2] = {detail::plane(tw, th), detail::plane(tw, th)};
                 detail::plane net_out[2] = {detail::plane(tw, th), detail::plane(tw, th)};
-                const int input_slot = model_.guide_first ? 1 : 0;
+                const int input_slot = model_->guide_first ? 1 : 0;
                 for (std::ptrdiff_t y = 0; y < th; ++y)
                     for (std::ptrdiff_t x = 0; x < tw; ++x) {
                         in[input_slot](x, y) = in_gain * (to_unit(input(x0 + x, y0 + y, c)) - lo);
                         in[1 - input_slot](x, y) = sg * guide(x0 + x, y0 + y);
                     }
                 infer(in, net_out);
-                const detail::plane& a = net_out[model_.beta_first ? 1 : 0];
-                const detail::plane& b = net_out[model_.beta_first ? 0 : 1];
+                const detail::plane& a = net_out[model_->beta_first ? 1 : 0];
+                const detail::plane& b = net_out[model_->beta_first ? 0 : 1];
                 for (std::ptrdiff_t y = ty; y < std::min(h, ty + t); ++y)
                     for (std::ptrdiff_t x = tx; x < std::min(w, tx + t); ++x) {
                         const float av = a(x - x0, y - y0), bv = b(x - x0, y - y0);

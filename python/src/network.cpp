@@ -1,9 +1,9 @@
 // Model and JointFilter: the SVLRM network on numpy arrays, the backend chosen by
-// name at run time (tools/common/runtime_filter.hpp, shared with the CLI).
+// name at run time through the library's registry (<svlrm/backends.hpp>).
 #include "arrays.hpp"
 #include "module.hpp"
 
-#include <runtime_filter.hpp>
+#include <svlrm/backends.hpp>
 #include <svlrm/svlrm.hpp>
 
 #include <pybind11/stl.h>
@@ -44,9 +44,10 @@ class joint_filter {
 public:
     joint_filter(const model_ptr& m, const std::string& backend, const std::string& precision,
                  std::ptrdiff_t tile_size, bool self_ensemble, py::object progress)
-        : progress_(std::move(progress)), filter_(*m, backend, precision, options(tile_size, self_ensemble)) {}
+        : progress_(std::move(progress)),
+          filter_(svlrm::make_joint_filter(backend, *m, precision, options(tile_size, self_ensemble))) {}
 
-    std::string backend() const { return filter_.backend_name(); }
+    std::string backend() const { return std::string(filter_.backend_name()); }
     std::string precision() const { return filter_.precision_name(); }
 
     py::object apply(const py::array& guide, const py::array& src, bool coefficients, const py::object& progress,
@@ -72,7 +73,9 @@ public:
             struct reset {
                 ~reset() { current_progress = nullptr; }
             } reset_slot;
-            filter_.apply(g, s, fv, av ? &*av : nullptr, bv ? &*bv : nullptr, parts);
+            if (extents) filter_.apply_part(g, s, fv, parts, av ? &*av : nullptr, bv ? &*bv : nullptr);
+            else if (coefficients) filter_.apply(g, s, fv, *av, *bv);
+            else filter_.apply(g, s, fv);
         } catch (const svlrm::cancelled_error&) {
             if (slot.error) throw std::move(*slot.error);
             throw;
@@ -83,7 +86,7 @@ public:
 
 private:
     py::object progress_;
-    svlrm_tools::runtime_filter filter_;
+    svlrm::any_joint_filter filter_;
 
     static svlrm::filter_options options(std::ptrdiff_t tile_size, bool self_ensemble) {
         svlrm::filter_options o;
@@ -128,9 +131,9 @@ void bind_network(py::module_& m) {
                                     [&](auto d) { svlrm::upsample_input(*model, g, l, d); });
         }, any_view_of(guide, "guide"), any_view_of(lowres, "lowres"));
     }, py::arg("model"), py::arg("guide"), py::arg("lowres"));
-    m.def("compiled_backends", &svlrm_tools::compiled_backends);
-    m.def("available_backends", &svlrm_tools::available_backends);
-    m.def("precisions", &svlrm_tools::precisions_of, py::arg("backend"));
+    m.def("compiled_backends", &svlrm::compiled_backends::names);
+    m.def("available_backends", &svlrm::compiled_backends::available_names);
+    m.def("precisions", &svlrm::compiled_backends::precisions, py::arg("backend"));
 }
 
 }  // namespace svlrm_python

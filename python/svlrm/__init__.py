@@ -172,7 +172,8 @@ def available_backends():
 
 
 def precisions(backend):
-    """A backend's precision modes, its default first ("auto" picks one of them)."""
+    """A backend's precision modes, most accurate first ("auto" picks one of them);
+    ValueError for a backend this build does not have."""
     return _svlrm.precisions(backend)
 
 
@@ -257,8 +258,7 @@ class JointFilter:
 
     backend: "auto" (the fastest this machine runs) or a name of available_backends();
     precision: "auto" (the fastest mode whose F stays within 1e-5 relative L2 of the
-    backend's exact mode, measured on a probe), a mode of precisions(backend), or the
-    backend's default with "exact" / "fp32". tile_size: run in tiles of this side with
+    backend's exact mode, measured on a probe) or a mode of precisions(backend). tile_size: run in tiles of this side with
     a halo (same result, bounded memory; 0 automatic). self_ensemble: average over the 8
     rotations / reflections (8x the time). progress(done, total) is called between
     tiles; returning False stops with CancelledError. One filter may be used by several
@@ -277,7 +277,7 @@ class JointFilter:
         return (JointFilter, self._arguments)
 
     backend = property(lambda self: self._native.backend, doc="the backend that runs")
-    precision = property(lambda self: self._native.precision, doc="the mode that runs ('' for the reference backend)")
+    precision = property(lambda self: self._native.precision, doc="the mode that runs ('exact', 'fast', 'fp32', ...)")
 
     def apply(self, guide, src, *, coefficients=False, progress=None, extents=None, out=None):
         """F (float32, src's shape) for guide (1 channel, or 3: RGB, used as BT.601

@@ -131,7 +131,7 @@ def test_metrics_match_numpy_and_skimage():
 def test_joint_filter_matches_the_cli_on_every_backend(cli):
     g, s = smooth_pair(11)
     model = os.path.join(MODELS, "depth_restore.safetensors")
-    for backend, mode in [("reference", ""), ("onednn", "exact")]:
+    for backend, mode in [("reference", "exact"), ("onednn", "exact")]:
         if backend not in svlrm.available_backends():
             continue
         f = svlrm.JointFilter(model, backend=backend, precision=mode or "auto")
@@ -282,6 +282,8 @@ def test_out_is_written_in_place():
 def test_backends_and_precisions_are_listed():
     assert "reference" in svlrm.available_backends()
     assert set(svlrm.available_backends()) <= set(svlrm.compiled_backends())
-    assert svlrm.precisions("reference") == []
+    assert svlrm.precisions("reference") == ["exact"]
+    with pytest.raises(ValueError, match="unknown backend 'nope'"):
+        svlrm.precisions("nope")
     if "onednn" in svlrm.compiled_backends():
         assert svlrm.precisions("onednn")[0] == "exact"

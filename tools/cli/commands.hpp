@@ -38,11 +38,20 @@ inline std::vector<option_spec> io_options() {
             {"quiet", "", "no progress bar and no message on stdout"}};
 }
 
+// "auto (default: ...); onednn: exact, fast, bf16; reference: exact", from the registry.
+inline std::string precision_help() {
+    std::string text = "auto (default: the fastest mode within 1e-5 of exact)";
+    for (const auto& b : svlrm::compiled_backends::names())
+        text += "; " + b + ": " + svlrm::backend::joined(svlrm::compiled_backends::precisions(b));
+    return text;
+}
+
 inline std::vector<option_spec> network_options(const std::string& bundled) {
     return {{"model", "FILE", bundled.empty() ? "the model file (.safetensors), required"
                                               : "model file (default: the bundled " + bundled + ".safetensors)"},
-            {"backend", "NAME", "reference, onednn or cudnn (default: the fastest in this build)"},
-            {"precision", "MODE", "auto (default: the fastest mode within 1e-5 of exact); onednn: exact, fast, bf16; cudnn: fp32, tf32, fp16, bf16"},
+            {"backend", "NAME", svlrm::backend::joined(svlrm::compiled_backends::names()) +
+                                    " or auto (default: the fastest this machine runs)"},
+            {"precision", "MODE", precision_help()},
             {"tile", "N", "run the network on N x N tiles (0 = automatic; same result, less memory)"},
             {"self-ensemble", "", "average the network over the 8 rotations / reflections (8x slower, lower error)"},
             {"save-coefficients", "PREFIX", "also write PREFIX_alpha/_beta .pfm (values) and .png (turbo colours)"}};

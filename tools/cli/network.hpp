@@ -1,16 +1,15 @@
 // The SVLRM network for the tool: finding a model file, and the backend and precision
-// options, run through the type-erased filter the Python package shares (runtime_filter.hpp).
+// options, chosen by name through the library's registry (<svlrm/backends.hpp>).
 #pragma once
 
 #include "arguments.hpp"
 #include "progress.hpp"
-#include "runtime_filter.hpp"
-
+#include <svlrm/backends.hpp>
 #include <svlrm/svlrm.hpp>
 
 #include <cstdio>
 #include <filesystem>
-#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -54,9 +53,9 @@ public:
         fo.tile_size = args.integer("tile", 0, 0, 1L << 20);
         fo.self_ensemble = args.has("self-ensemble");
         fo.progress = [&bar](std::ptrdiff_t done, std::ptrdiff_t total) { return bar.update(done, total); };
-        const std::string backend = args.choice("backend", {"reference", "onednn", "cudnn"}).value_or("auto");
+        const std::string backend = args.text("backend").value_or("auto");
         try {
-            filter_ = std::make_shared<const svlrm_tools::runtime_filter>(m, backend, args.text("precision").value_or(""), fo);
+            filter_.emplace(svlrm::make_joint_filter(backend, m, args.text("precision").value_or("auto"), fo));
         } catch (const std::invalid_argument& e) {
             throw usage_error(std::string(args.text("precision") ? "--precision: " : "--backend: ") + e.what());
         }
@@ -76,11 +75,11 @@ public:
 
     void apply(svlrm::image_view<const float> guide, svlrm::image_view<const float> input,
                svlrm::image_view<float> out, svlrm::image_view<float> alpha, svlrm::image_view<float> beta) const {
-        filter_->apply(guide, input, out, &alpha, &beta);
+        filter_->apply(guide, input, out, alpha, beta);
     }
 
 private:
-    std::shared_ptr<const svlrm_tools::runtime_filter> filter_;
+    std::optional<svlrm::any_joint_filter> filter_;
 };
 
 }  // namespace svlrm_cli

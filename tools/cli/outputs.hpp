@@ -22,9 +22,10 @@ namespace svlrm_cli {
 namespace fs = std::filesystem;
 
 inline bool writable_extension(const std::string& ext) { return ext == ".png" || ext == ".pfm" || ext == ".npy"; }
-// Read only (image_io.hpp): BMP, JPEG, TIFF; batch mode writes them as PNG.
+// Read only (image_io.hpp): BMP, JPEG, TIFF, EXR; batch mode writes them as PNG (EXR,
+// which holds floats, as PFM).
 inline bool read_only_extension(const std::string& ext) {
-    return ext == ".bmp" || ext == ".jpg" || ext == ".jpeg" || ext == ".tif" || ext == ".tiff";
+    return ext == ".bmp" || ext == ".jpg" || ext == ".jpeg" || ext == ".tif" || ext == ".tiff" || ext == ".exr";
 }
 inline bool readable_extension(const std::string& ext) { return writable_extension(ext) || read_only_extension(ext); }
 

@@ -168,7 +168,7 @@ private:
         bar_.set_label("svlrm");
         for (std::size_t i = 0; i < inputs.size(); ++i) {
             std::string ext = format_ ? "." + *format_ : svlrm_io::lower_ext(inputs[i]);
-            if (read_only_extension(ext)) ext = ".png";
+            if (read_only_extension(ext)) ext = ext == ".exr" ? ".pfm" : ".png";
             fs::path out = out_dir / inputs[i].stem();
             out += ext;
             const auto coef = prefix ? std::optional<std::string>(*prefix + "_" + inputs[i].stem().string()) : std::nullopt;

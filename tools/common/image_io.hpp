@@ -6,11 +6,13 @@
 //   BMP  uncompressed 8-bit palette / 24-bit / 32-bit   read only
 //   JPEG 8-bit grey / RGB   read only (libjpeg-turbo, jpeg_io.hpp)
 //   TIFF 8/16-bit and float grey / RGB / RGBA (alpha dropped)   read only (libtiff, tiff_io.hpp)
+//   EXR  half / float / uint: RGB, Y, Z or depth, or one channel   read only (OpenEXR, exr_io.hpp)
 // Files are read into float images on the unit scale (u8 / 255, u16 / 65535, float as is),
 // remembering the stored bit depth. Writes go to a temporary file renamed at the end,
 // so that a failure never leaves a partial output behind.
 #pragma once
 
+#include "exr_io.hpp"
 #include "jpeg_io.hpp"
 #include "tiff_io.hpp"
 
@@ -402,7 +404,7 @@ inline loaded_image decode_bmp(const std::vector<unsigned char>& b, const std::s
 
 inline loaded_image read_bmp(const std::filesystem::path& p) { return decode_bmp(read_file(p), p.string()); }
 
-// ---- JPEG, TIFF (read only, through their libraries) -------------------------------------
+// ---- JPEG, TIFF, EXR (read only, through their libraries) --------------------------------
 
 // Decodes a JPEG file held in memory; `name` labels the errors.
 inline loaded_image decode_jpeg(const std::vector<unsigned char>& bytes, const std::string& name) {
@@ -447,7 +449,22 @@ inline loaded_image decode_tiff(const std::vector<unsigned char>& bytes, const s
     return out;
 }
 
-// By extension: .png .pfm .npy .bmp .jpg .jpeg .tif .tiff
+// Decodes an OpenEXR file held in memory; `name` labels the errors.
+inline loaded_image decode_exr(const std::vector<unsigned char>& bytes, const std::string& name) {
+    exr_detail::decoded d;
+    try {
+        d = exr_detail::decode(bytes, std::uint64_t(svlrm::get_max_pixels()));
+    } catch (const std::string& why) {
+        throw io_error(name + ": EXR: " + why);
+    } catch (const std::exception& e) {
+        throw io_error(name + ": EXR: " + e.what());
+    }
+    loaded_image out{svlrm::image<float>(d.width, d.height, d.channels), 32};
+    std::copy(d.pixels.begin(), d.pixels.end(), out.pixels.data());
+    return out;
+}
+
+// By extension: .png .pfm .npy .bmp .jpg .jpeg .tif .tiff .exr
 inline loaded_image read_image(const std::filesystem::path& p) {
     const std::string e = lower_ext(p);
     if (!std::filesystem::exists(p)) throw io_error(p.string() + ": no such file");
@@ -457,7 +474,8 @@ inline loaded_image read_image(const std::filesystem::path& p) {
     if (e == ".bmp") return read_bmp(p);
     if (e == ".jpg" || e == ".jpeg") return decode_jpeg(read_file(p), p.string());
     if (e == ".tif" || e == ".tiff") return decode_tiff(read_file(p), p.string());
-    throw io_error(p.string() + ": unsupported format '" + e + "' (png, pfm, npy, bmp, jpg, tif)");
+    if (e == ".exr") return decode_exr(read_file(p), p.string());
+    throw io_error(p.string() + ": unsupported format '" + e + "' (png, pfm, npy, bmp, jpg, tif, exr)");
 }
 
 // By extension; `bits` chooses 8 or 16 for PNG.

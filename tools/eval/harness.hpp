@@ -1,11 +1,10 @@
 // What every section of the evaluation harness shares: its settings (the command
-// line), the network type, and loading images, models and writing figures.
+// line), the network, and loading images, models and writing figures.
 #pragma once
 
+#include <svlrm/backends.hpp>
 #include <svlrm/svlrm.hpp>
-#include "default_backend.hpp"
 #include "image_io.hpp"
-
 
 #include <algorithm>
 #include <cstdint>
@@ -21,12 +20,12 @@ namespace svlrm_eval {
 
 namespace fs = std::filesystem;
 
-using network_backend = svlrm_io::default_backend;
-
-// joint_filter in the reproducible mode: docs/results.md's numbers reproduce bit for bit.
-struct network : svlrm::joint_filter<network_backend> {
+// The network in the bit-reproducible mode, so that docs/results.md's numbers reproduce:
+// "exact", which only the CPU backends have (oneDNN's direct f32 convolution where the
+// build has it, else the reference backend).
+struct network : svlrm::any_joint_filter {
     explicit network(const svlrm::model& m, svlrm::filter_options o = {})
-        : svlrm::joint_filter<network_backend>(m, svlrm_io::reproducible_options(), std::move(o)) {}
+        : svlrm::any_joint_filter(svlrm::make_joint_filter("auto", m, "exact", std::move(o))) {}
 };
 
 struct settings {

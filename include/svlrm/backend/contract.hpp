@@ -8,7 +8,12 @@
 
 #include <concepts>
 #include <cstddef>
+#include <initializer_list>
+#include <memory>
+#include <stdexcept>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace svlrm::backend {
 
@@ -25,6 +30,9 @@ struct network_output {
     float* channel[2];
 };
 
+// One model read by several objects: joint_filter and its backend share one copy.
+using shared_model = std::shared_ptr<const model>;
+
 // B(model, B::options) prepares the engine; b.infer(in, out) evaluates the whole
 // network on one image. infer is const and must be safe to call from several threads
 // at once on one object (a backend that caches per-size state guards it).
@@ -36,5 +44,74 @@ concept coefficient_backend =
         { B::name } -> std::convertible_to<std::string_view>;
         { b.infer(in, out) } -> std::same_as<void>;
     };
+
+// A backend that keeps the model may also be constructible from (shared_model,
+// B::options): joint_filter then gives it its own copy instead of a second one.
+//
+// Chosen by name (<svlrm/backends.hpp>), a backend may also declare, each optional:
+//   static std::vector<std::string> precisions();  its modes, most accurate first
+//   static options options_for(std::string_view);  options for a mode, or for "auto":
+//                                                   its fastest mode within 1e-5 of exact
+//   std::string precision_name() const;             the mode that runs
+//   static bool available();                        whether this machine can run it
+// A backend without them has no modes and is always available. The functions below
+// read a backend through these defaults.
+
+template <class B>
+std::vector<std::string> precisions() {
+    if constexpr (requires { B::precisions(); }) return B::precisions();
+    else return {};
+}
+
+inline bool is_auto(std::string_view mode) { return mode.empty() || mode == "auto"; }
+
+// Throws std::invalid_argument for a mode B does not have.
+template <class B>
+typename B::options options_for(std::string_view mode) {
+    if constexpr (requires { B::options_for(mode); }) {
+        return B::options_for(mode);
+    } else {
+        if (!is_auto(mode))
+            throw std::invalid_argument("precision '" + std::string(mode) + "' is not a mode of the " +
+                                        std::string(B::name) + " backend (it has none)");
+        return {};
+    }
+}
+
+template <class B>
+std::string precision_name(const B& b) {
+    if constexpr (requires { b.precision_name(); }) return b.precision_name();
+    else return {};
+}
+
+template <class B>
+bool available() {
+    if constexpr (requires { B::available(); }) return B::available();
+    else return true;
+}
+
+// "a, b, c": the lists in error messages.
+inline std::string joined(const std::vector<std::string>& names) {
+    std::string s;
+    for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+    return s;
+}
+
+// For a backend whose modes are an enum with a to_string: the names, and the mode a
+// name stands for (std::invalid_argument listing the names for any other).
+template <class Mode>
+std::vector<std::string> mode_names(std::initializer_list<Mode> modes) {
+    std::vector<std::string> v;
+    for (Mode m : modes) v.emplace_back(to_string(m));
+    return v;
+}
+
+template <class Mode>
+Mode mode_named(std::string_view backend, std::string_view name, std::initializer_list<Mode> modes) {
+    for (Mode m : modes)
+        if (name == to_string(m)) return m;
+    throw std::invalid_argument("precision '" + std::string(name) + "' is not a mode of the " + std::string(backend) +
+                                " backend (" + joined(mode_names(modes)) + ", auto)");
+}
 
 }  // namespace svlrm::backend

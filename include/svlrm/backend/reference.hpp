@@ -11,6 +11,10 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace svlrm::backend {
@@ -25,20 +29,32 @@ public:
     static constexpr std::string_view name = "reference";
     using options = reference_options;
 
-    explicit reference(const model& m, const options& opts = {}) : model_(m), options_(opts) {
-        model_.validate("svlrm::backend::reference");
+    explicit reference(const model& m, const options& opts = {}) : reference(std::make_shared<const model>(m), opts) {}
+    reference(shared_model m, const options& opts) : model_(std::move(m)), options_(opts) {
+        if (!model_) throw std::invalid_argument("svlrm::backend::reference: null model");
+        model_->validate("svlrm::backend::reference");
     }
+
+    // Its one mode is exact: plain f32 sums, the same on every machine.
+    static std::vector<std::string> precisions() { return {"exact"}; }
+    static options options_for(std::string_view mode) {
+        if (!is_auto(mode) && mode != "exact")
+            throw std::invalid_argument("precision '" + std::string(mode) +
+                                        "' is not a mode of the reference backend (exact, auto)");
+        return {};
+    }
+    std::string precision_name() const { return "exact"; }
 
     void infer(const network_input& in, const network_output& out) const {
         const std::ptrdiff_t w = in.width, h = in.height, n = w * h;
-        const std::ptrdiff_t width = model_.max_channels();
+        const std::ptrdiff_t width = model_->max_channels();
         // Two activation buffers used in turn ("ping-pong").
         std::vector<float> a(static_cast<std::size_t>(width * n)), b(a.size());
         std::copy(in.channel[0], in.channel[0] + n, a.data());
         std::copy(in.channel[1], in.channel[1] + n, a.data() + n);
-        for (std::size_t i = 0; i < model_.layers.size(); ++i) {
-            const bool last = i + 1 == model_.layers.size();
-            run_layer(model_.layers[i], a.data(), b.data(), w, h, !last);
+        for (std::size_t i = 0; i < model_->layers.size(); ++i) {
+            const bool last = i + 1 == model_->layers.size();
+            run_layer(model_->layers[i], a.data(), b.data(), w, h, !last);
             std::swap(a, b);
         }
         std::copy(a.data(), a.data() + n, out.channel[0]);
@@ -46,7 +62,7 @@ public:
     }
 
 private:
-    model model_;
+    shared_model model_;
     options options_;
 
     using row_matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -60,7 +76,7 @@ private:
         const std::ptrdiff_t bands = (n + band - 1) / band;
         const Eigen::Map<const row_matrix> weight(l.weight.data(), l.out_channels, depth);
         const Eigen::Map<const Eigen::VectorXf> bias(l.bias.data(), l.out_channels);
-        const float slope = model_.activation == activation::leaky_relu ? model_.activation_slope : 0.0f;
+        const float slope = model_->activation == activation::leaky_relu ? model_->activation_slope : 0.0f;
 
         parallel_for(bands, [&](std::ptrdiff_t b0, std::ptrdiff_t b1) {
             row_matrix cols;

@@ -25,25 +25,6 @@
 #include <immintrin.h>
 #endif
 
-// Before a loop over a row whose pointers the caller guarantees not to overlap: GCC
-// does not take __restrict on local pointers into account, and with more than 10
-// pointers it gives up on run-time overlap checks and leaves the loop scalar.
-#if defined(__clang__)
-#define SVLRM_NO_ALIAS _Pragma("clang loop vectorize(assume_safety)")
-#elif defined(__GNUC__)
-#define SVLRM_NO_ALIAS _Pragma("GCC ivdep")
-#else
-#define SVLRM_NO_ALIAS
-#endif
-
-// On the row kernels: GCC's tuning for recent Xeons prefers 256-bit vectors even where
-// AVX-512 is enabled; these loops (double arithmetic from L1/L2) run faster with 512.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512F__)
-#define SVLRM_WIDE_VECTORS __attribute__((target("prefer-vector-width=512")))
-#else
-#define SVLRM_WIDE_VECTORS
-#endif
-
 namespace svlrm::detail {
 
 // Index of position j (any integer) of an n-sample axis under BORDER_REFLECT,
@@ -212,3 +193,5 @@ struct row_box {
 };
 
 }  // namespace svlrm::detail
+
+#undef SVLRM_X86_DISPATCH  // internal: the dispatch above is decided

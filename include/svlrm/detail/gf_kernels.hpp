@@ -8,6 +8,8 @@
 
 #include <cstddef>
 
+#include <svlrm/detail/loop_hints.hpp>
+
 namespace svlrm::detail {
 
 // cs[k] += w * stat_k(e) - stat_k(l) for the statistics of Eq. 19 in the order the
@@ -229,3 +231,5 @@ SVLRM_WIDE_VECTORS void gf_apply_row(const float* const* guide, std::ptrdiff_t g
 }
 
 }  // namespace svlrm::detail
+
+#include <svlrm/detail/loop_hints_end.hpp>

@@ -12,6 +12,8 @@
 #include <type_traits>
 #include <vector>
 
+#include <svlrm/detail/loop_hints.hpp>
+
 namespace svlrm::detail {
 
 // Zeroed rows carved out of one allocation, each starting on a cache line. Every row
@@ -136,3 +138,5 @@ image_view<const std::remove_const_t<T>> gf_unaliased(const image_view<T>& v, co
 }
 
 }  // namespace svlrm::detail
+
+#include <svlrm/detail/loop_hints_end.hpp>

@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <vector>
 
+#include <svlrm/detail/loop_hints.hpp>
+
 namespace svlrm::detail {
 
 // Window sums of a and b (the numerators of mean_a, mean_b in Eq. 8) of every row,
@@ -184,3 +186,5 @@ void guided_means(const Source& src, std::ptrdiff_t radius, double eps, bool ref
 }
 
 }  // namespace svlrm::detail
+
+#include <svlrm/detail/loop_hints_end.hpp>

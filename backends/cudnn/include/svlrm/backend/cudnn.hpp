@@ -48,7 +48,7 @@ inline const char* to_string(cudnn_precision p) {
 }
 
 struct cudnn_options {
-    cudnn_precision precision = cudnn_precision::fp32;
+    cudnn_precision mode = cudnn_precision::fp32;
     int device = 0;
     // Input sizes whose plans stay cached (least recently used dropped first); a
     // tiled image has up to 4 tile sizes.
@@ -115,9 +115,22 @@ public:
 
     // Throws model_error for an invalid model, unavailable_error without a CUDA device,
     // for a mode the device lacks, or when cuDNN has no engine for a layer.
-    explicit cudnn(const model& m, const options& opts = {}) : state_(std::make_shared<state>(m, opts)) {}
+    explicit cudnn(const model& m, const options& opts = {}) : cudnn(std::make_shared<const model>(m), opts) {}
+    cudnn(shared_model m, const options& opts) : state_(std::make_shared<state>(std::move(m), opts)) {}
 
-    cudnn_precision precision() const { return state_->opts.precision; }
+    // The mode that runs (options.mode: cuDNN has no fallback between modes).
+    cudnn_precision effective_precision() const { return state_->opts.mode; }
+
+    // Chosen by name (backend/contract.hpp). "auto" is fp32: tf32 and the half types
+    // were measured far above 1e-5 of it (docs/backends.md).
+    static std::vector<std::string> precisions() { return mode_names(named_modes); }
+    static options options_for(std::string_view mode) {
+        options o;
+        o.mode = is_auto(mode) ? cudnn_precision::fp32 : mode_named(name, mode, named_modes);
+        return o;
+    }
+    std::string precision_name() const { return to_string(effective_precision()); }
+    static bool available() { return cudnn_available(); }
 
     // The engine (cuDNN global index) and workspace of every plan for this size.
     std::string describe(std::ptrdiff_t width, std::ptrdiff_t height) const {
@@ -125,7 +138,7 @@ public:
         std::lock_guard lock(st.mutex);
         SVLRM_GPU_CHECK(cudaSetDevice(st.opts.device));
         const cudnn_detail::size_plans& p = st.plans_for(width, height);
-        std::string text = std::string("cudnn, precision ") + to_string(st.opts.precision) + ", " +
+        std::string text = std::string("cudnn, precision ") + to_string(st.opts.mode) + ", " +
                            std::to_string(width) + "x" + std::to_string(height) + ", " +
                            cudnn_device_description(st.opts.device) + "\n";
         for (std::size_t i = 0; i < p.layers.size(); ++i)
@@ -207,8 +220,12 @@ public:
     }
 
 private:
+    static constexpr std::initializer_list<cudnn_precision> named_modes = {
+        cudnn_precision::fp32, cudnn_precision::tf32, cudnn_precision::fp16, cudnn_precision::bf16};
+
     struct state {
-        model m;
+        shared_model shared;
+        const model& m;
         options opts;
         cudnnDataType_t io;
         cudnn_detail::note_list refused;
@@ -223,9 +240,9 @@ private:
         std::list<cudnn_detail::size_plans> cache;  // most recently used first
         std::mutex mutex;
 
-        state(const model& model_in, const options& o)
-            : m(validated(model_in)), opts(o), io(cudnn_detail::data_type(o.precision)),
-              refused(cudnn_detail::refused_notes(o.precision)), dnn(made_current(o)) {
+        state(shared_model model_in, const options& o)
+            : shared(validated(std::move(model_in))), m(*shared), opts(o), io(cudnn_detail::data_type(o.mode)),
+              refused(cudnn_detail::refused_notes(o.mode)), dnn(made_current(o)) {
             upload_weights();
             // Build the plans of a small size now, so that a mode or model cuDNN cannot
             // run fails here rather than in the first infer().
@@ -233,8 +250,9 @@ private:
             plans_for(32, 32);
         }
 
-        static const model& validated(const model& m) {
-            m.validate(cudnn_detail::where);
+        static shared_model validated(shared_model m) {
+            if (!m) throw std::invalid_argument(std::string(cudnn_detail::where) + ": null model");
+            m->validate(cudnn_detail::where);
             return m;
         }
 
@@ -243,8 +261,8 @@ private:
         static cudnn_detail::handle made_current(const options& o) {
             const cudaDeviceProp p = cudnn_detail::device_properties(o.device);
             const bool ampere = p.major >= 8;
-            if ((o.precision == cudnn_precision::tf32 || o.precision == cudnn_precision::bf16) && !ampere)
-                throw unavailable_error(std::string(cudnn_detail::where) + ": precision " + to_string(o.precision) +
+            if ((o.mode == cudnn_precision::tf32 || o.mode == cudnn_precision::bf16) && !ampere)
+                throw unavailable_error(std::string(cudnn_detail::where) + ": precision " + to_string(o.mode) +
                                         " needs compute capability 8.0 (Ampere) or newer; device " +
                                         std::to_string(o.device) + " (" + p.name + ") is " + std::to_string(p.major) +
                                         "." + std::to_string(p.minor));
@@ -295,7 +313,7 @@ private:
             p.height = h;
             for (std::size_t i = 0; i < m.layers.size(); ++i)
                 p.layers.push_back(
-                    cudnn_detail::make_plan(cudnn_detail::make_layer_graph(cudnn_detail::shape_of(m, i, w, h, opts.precision)), refused));
+                    cudnn_detail::make_plan(cudnn_detail::make_layer_graph(cudnn_detail::shape_of(m, i, w, h, opts.mode)), refused));
             cache.push_front(std::move(p));
             while (cache.size() > std::max<std::size_t>(1, opts.cached_sizes)) cache.pop_back();
             return cache.front();

@@ -123,11 +123,20 @@ public:
     static constexpr std::string_view name = "onednn";
     using options = onednn_options;
 
-    explicit onednn(const model& m, const options& opts = {})
-        : state_(std::make_shared<state>(m, opts, resolve(m, opts))) {}
+    explicit onednn(const model& m, const options& opts = {}) : onednn(std::make_shared<const model>(m), opts) {}
+    onednn(shared_model m, const options& opts) : state_(std::make_shared<state>(validated(m), opts, resolve(m, opts))) {}
 
     // The mode that runs: options.mode, its fallback when allowed, or what automatic chose.
     precision effective_precision() const { return state_->mode; }
+
+    // Chosen by name (backend/contract.hpp).
+    static std::vector<std::string> precisions() { return mode_names(named_modes); }
+    static options options_for(std::string_view mode) {
+        options o;
+        o.mode = is_auto(mode) ? precision::automatic : mode_named(name, mode, named_modes);
+        return o;
+    }
+    std::string precision_name() const { return to_string(effective_precision()); }
 
     // One line per primitive for this input size: the layer, its data types and the
     // oneDNN implementation (primitive_desc::impl_info_str()), e.g. "brgconv:avx512_core".
@@ -182,18 +191,16 @@ public:
     }
 
 private:
+    static constexpr std::initializer_list<precision> named_modes = {precision::exact, precision::fast, precision::bf16};
+
     struct state {
-        state(const model& m, const options& o, precision effective)
-            : model_(validated(m)), opts(o), requested(o.mode), mode(effective), engine(dnnl::engine::kind::cpu, 0),
-              builder(engine, model_, mode, o.own_last_layer && mode != precision::bf16) {
+        state(shared_model m, const options& o, precision effective)
+            : model_(std::move(m)), opts(o), requested(o.mode), mode(effective), engine(dnnl::engine::kind::cpu, 0),
+              builder(engine, *model_, mode, o.own_last_layer && mode != precision::bf16) {
             if (builder.uses_last_kernel())
-                last_kernel = std::make_unique<onednn_detail::last_layer_kernel>(model_.layers.back());
+                last_kernel = std::make_unique<onednn_detail::last_layer_kernel>(model_->layers.back());
         }
-        static const model& validated(const model& m) {
-            m.validate("svlrm::backend::onednn");
-            return m;
-        }
-        model model_;
+        shared_model model_;
         options opts;
         precision requested, mode;
         dnnl::engine engine;
@@ -206,7 +213,13 @@ private:
     // Shared, so that copies of the backend share the cache and the workspaces.
     std::shared_ptr<state> state_;
 
-    static precision resolve(const model& m, const options& o) {
+    static shared_model validated(shared_model m) {
+        if (!m) throw std::invalid_argument("svlrm::backend::onednn: null model");
+        m->validate("svlrm::backend::onednn");
+        return m;
+    }
+
+    static precision resolve(const shared_model& m, const options& o) {
         if (o.mode == precision::automatic) return choose_automatic(m, o);
         if (is_available(o.mode)) return o.mode;
         const char* why = o.mode == precision::fast
@@ -222,13 +235,13 @@ private:
 
     // fast runs 2-2.5x faster than exact at ~5e-6 on AVX-512 CPUs, measured per model
     // because the Winograd error grows with the weights; bf16 (~1e-3) never qualifies.
-    static precision choose_automatic(const model& m, options o) {
+    static precision choose_automatic(const shared_model& m, options o) {
         if (!is_available(precision::fast)) return precision::exact;
         o.mode = precision::exact;
         const onednn exact(m, o);
         o.mode = precision::fast;
         const onednn fast(m, o);
-        return onednn_detail::probe_distance(exact, fast, m) <= o.automatic_tolerance ? precision::fast
+        return onednn_detail::probe_distance(exact, fast, *m) <= o.automatic_tolerance ? precision::fast
                                                                                        : precision::exact;
     }
 

@@ -84,23 +84,16 @@ svlrm::image<float> random_image(std::ptrdiff_t side, unsigned seed) {
 
 // The guided filter (r = 8) on 2 threads through parallel_for, as the library runs, and
 // on 1: at small sizes the threads' start is the part a pool could save (the empty rows).
-void BM_guided_parallel_for(benchmark::State& state) {
+void guided(benchmark::State& state, int threads) {
     const std::ptrdiff_t side = state.range(0);
     const auto g = random_image(side, 1), p = random_image(side, 2);
     svlrm::image<float> out(side, side);
-    svlrm::set_num_threads(2);
+    svlrm::set_num_threads(threads);
     for (auto _ : state) svlrm::guided_filter(g.view(), p.view(), out.view(), 8, 1e-2);
     svlrm::set_num_threads(0);
 }
-
-void BM_guided_one_thread(benchmark::State& state) {
-    const std::ptrdiff_t side = state.range(0);
-    const auto g = random_image(side, 1), p = random_image(side, 2);
-    svlrm::image<float> out(side, side);
-    svlrm::set_num_threads(1);
-    for (auto _ : state) svlrm::guided_filter(g.view(), p.view(), out.view(), 8, 1e-2);
-    svlrm::set_num_threads(0);
-}
+void BM_guided_parallel_for(benchmark::State& s) { guided(s, 2); }
+void BM_guided_one_thread(benchmark::State& s) { guided(s, 1); }
 
 // 4 callers, each filtering its own image: per-call threads (4 x 2 started per round)
 // against each caller single-threaded (the setting a server would choose).

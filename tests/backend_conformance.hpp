@@ -227,29 +227,29 @@ void invalid_models_are_rejected(const std::vector<mode_tolerance>& modes) {
 
 }  // namespace svlrm_test
 
-#define SVLRM_BACKEND_CONFORMANCE(NAME, BACKEND, TAGS, MODES)                                                        \
-    TEST_CASE(NAME " conformance: every mode matches the reference at 1x1 to 67x45 with both activations",        \
-              TAGS "[conformance]") {                                                                              \
-        svlrm_test::parity_at_small_sizes<BACKEND>(MODES);                                                 \
-    }                                                                                                              \
-    TEST_CASE(NAME " conformance: the paper's 12x64 network at 641x479 matches the reference",                     \
-              TAGS "[conformance][slow]") {                                                                        \
-        svlrm_test::parity_of_the_paper_network<BACKEND>(MODES);                                           \
-    }                                                                                                              \
-    TEST_CASE(NAME " conformance: u8 and u16 views are the rounded float path; strided in place is dense",         \
-              TAGS "[conformance]") {                                                                              \
-        svlrm_test::integer_and_strided_views<BACKEND>(MODES);                                             \
-    }                                                                                                              \
-    TEST_CASE(NAME " conformance: tiled equals the whole image", TAGS "[conformance][tiling]") {                   \
-        svlrm_test::tiled_equals_whole<BACKEND>(MODES);                                                    \
-    }                                                                                                              \
-    TEST_CASE(NAME " conformance: self-ensemble matches the reference's", TAGS "[conformance][self_ensemble]") {   \
-        svlrm_test::self_ensemble_parity<BACKEND>(MODES);                                                  \
-    }                                                                                                              \
-    TEST_CASE(NAME " conformance: one object from 4 threads gives the sequential result",                          \
-              TAGS "[conformance][threads]") {                                                                     \
-        svlrm_test::one_object_from_four_threads<BACKEND>(MODES);                                          \
-    }                                                                                                              \
-    TEST_CASE(NAME " conformance: invalid models are rejected with model_error", TAGS "[conformance][errors]") {    \
-        svlrm_test::invalid_models_are_rejected<BACKEND>(MODES);                                           \
+#define SVLRM_BACKEND_CONFORMANCE(NAME, BACKEND, TAGS, MODES)                                                          \
+    TEST_CASE(NAME " conformance: every mode matches the reference at 1x1 to 67x45 with both activations",             \
+              TAGS "[conformance]") {                                                                                  \
+        svlrm_test::parity_at_small_sizes<BACKEND>(MODES);                                                             \
+    }                                                                                                                  \
+    TEST_CASE(NAME " conformance: the paper's 12x64 network at 641x479 matches the reference",                         \
+              TAGS "[conformance][slow]") {                                                                            \
+        svlrm_test::parity_of_the_paper_network<BACKEND>(MODES);                                                       \
+    }                                                                                                                  \
+    TEST_CASE(NAME " conformance: u8 and u16 views are the rounded float path; strided in place is dense",             \
+              TAGS "[conformance]") {                                                                                  \
+        svlrm_test::integer_and_strided_views<BACKEND>(MODES);                                                         \
+    }                                                                                                                  \
+    TEST_CASE(NAME " conformance: tiled equals the whole image", TAGS "[conformance][tiling]") {                       \
+        svlrm_test::tiled_equals_whole<BACKEND>(MODES);                                                                \
+    }                                                                                                                  \
+    TEST_CASE(NAME " conformance: self-ensemble matches the reference's", TAGS "[conformance][self_ensemble]") {       \
+        svlrm_test::self_ensemble_parity<BACKEND>(MODES);                                                              \
+    }                                                                                                                  \
+    TEST_CASE(NAME " conformance: one object from 4 threads gives the sequential result",                              \
+              TAGS "[conformance][threads]") {                                                                         \
+        svlrm_test::one_object_from_four_threads<BACKEND>(MODES);                                                      \
+    }                                                                                                                  \
+    TEST_CASE(NAME " conformance: invalid models are rejected with model_error", TAGS "[conformance][errors]") {       \
+        svlrm_test::invalid_models_are_rejected<BACKEND>(MODES);                                                       \
     }

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -179,6 +180,24 @@ void check_error(const inputs& in, const std::string& args, int code, const std:
     CHECK(new_files(in.dir.path) == before);
 }
 
+// The largest difference between an OpenCV image (u8 / u16 on the unit scale, float as
+// is; BGR) and an image read by image_io; infinite when the sizes differ.
+double max_diff_from(const cv::Mat& m, const image<float>& got) {
+    if (got.width() != m.cols || got.height() != m.rows || got.channels() != m.channels())
+        return std::numeric_limits<double>::infinity();
+    double d = 0;
+    for (int y = 0; y < m.rows; ++y)
+        for (int x = 0; x < m.cols; ++x)
+            for (int c = 0; c < m.channels(); ++c) {
+                const int k = m.channels() == 3 ? 2 - c : c;  // OpenCV keeps BGR
+                const double want = m.depth() == CV_8U    ? m.ptr<std::uint8_t>(y)[x * m.channels() + k] / 255.0
+                                    : m.depth() == CV_16U ? m.ptr<std::uint16_t>(y)[x * m.channels() + k] / 65535.0
+                                                          : double(m.ptr<float>(y)[x * m.channels() + k]);
+                d = std::max(d, std::abs(want - double(got(x, y, c))));
+            }
+    return d;
+}
+
 }  // namespace
 
 // JPEG and TIFF are read through libjpeg-turbo and libtiff; OpenCV's imgcodecs, a
@@ -192,22 +211,7 @@ TEST_CASE("image_io reads JPEG and TIFF as OpenCV does", "[cli][image_io]") {
     cv::randu(u16, 0, 65536);
     cv::randu(f32, -2.0f, 3.0f);
     cv::randu(rgb16, 0, 65536);
-    const auto expect = [](const cv::Mat& m, const image<float>& got) {
-        REQUIRE(got.width() == m.cols);
-        REQUIRE(got.height() == m.rows);
-        REQUIRE(got.channels() == m.channels());
-        double d = 0;
-        for (int y = 0; y < m.rows; ++y)
-            for (int x = 0; x < m.cols; ++x)
-                for (int c = 0; c < m.channels(); ++c) {
-                    const int k = m.channels() == 3 ? 2 - c : c;  // OpenCV keeps BGR
-                    const double want = m.depth() == CV_8U    ? m.ptr<std::uint8_t>(y)[x * m.channels() + k] / 255.0
-                                        : m.depth() == CV_16U ? m.ptr<std::uint16_t>(y)[x * m.channels() + k] / 65535.0
-                                                              : double(m.ptr<float>(y)[x * m.channels() + k]);
-                    d = std::max(d, std::abs(want - double(got(x, y, c))));
-                }
-        CHECK(d <= 1e-7);
-    };
+    const auto expect = [](const cv::Mat& m, const image<float>& got) { CHECK(max_diff_from(m, got) <= 1e-7); };
     for (const auto& [name, m] : std::vector<std::pair<std::string, cv::Mat>>{
              {"rgb.jpg", rgb}, {"grey.jpeg", grey}, {"u8.tif", grey}, {"rgb.tiff", rgb}, {"u16.tif", u16},
              {"f32.tif", f32}, {"rgb16.tif", rgb16}}) {
@@ -242,17 +246,7 @@ TEST_CASE("image_io reads OpenEXR as OpenCV and OpenEXR write it", "[cli][image_
     cv::randu(grey, -1.0f, 5.0f);
     cv::randu(rgb, 0.0f, 2.0f);
     const auto expect = [](const cv::Mat& m, const image<float>& got, double tol) {
-        REQUIRE(got.width() == m.cols);
-        REQUIRE(got.height() == m.rows);
-        REQUIRE(got.channels() == m.channels());
-        double d = 0;
-        for (int y = 0; y < m.rows; ++y)
-            for (int x = 0; x < m.cols; ++x)
-                for (int c = 0; c < m.channels(); ++c) {
-                    const int k = m.channels() == 3 ? 2 - c : c;  // OpenCV keeps BGR
-                    d = std::max(d, std::abs(double(m.ptr<float>(y)[x * m.channels() + k]) - double(got(x, y, c))));
-                }
-        CHECK(d <= tol);
+        CHECK(max_diff_from(m, got) <= tol);
     };
     if (cv::imwrite((dir / "grey.exr").string(), grey) && cv::imwrite((dir / "rgb.exr").string(), rgb)) {
         expect(grey, svlrm_io::read_image(dir / "grey.exr").pixels, 0.0);

@@ -85,7 +85,7 @@ TEST_CASE("onednn: fast mode keeps Winograd for leaky ReLU", "[onednn]") {
         return;
     }
     // oneDNN's Winograd kernels cannot fuse leaky ReLU; the plan runs it as a separate step
-    // instead of falling back to direct convolution (the parity test below checks the values).
+    // instead of falling back to direct convolution (the conformance suite checks the values).
     const std::string text = svlrm::backend::onednn(small_model(svlrm::activation::leaky_relu), with(precision::fast))
                                  .describe(67, 45);
     INFO(text);

@@ -97,8 +97,8 @@ inline std::string joined(const std::vector<std::string>& names) {
     return s;
 }
 
-// For a backend whose modes are an enum with a to_string: the names, and the mode a
-// name stands for (std::invalid_argument listing the names for any other).
+// For a backend whose options have a `mode` of an enum with a to_string: the modes'
+// names, and its options_for (std::invalid_argument listing the names for another).
 template <class Mode>
 std::vector<std::string> mode_names(std::initializer_list<Mode> modes) {
     std::vector<std::string> v;
@@ -106,11 +106,20 @@ std::vector<std::string> mode_names(std::initializer_list<Mode> modes) {
     return v;
 }
 
-template <class Mode>
-Mode mode_named(std::string_view backend, std::string_view name, std::initializer_list<Mode> modes) {
+// B::options with its `mode` set to the one `name` stands for, or to `automatic` for "auto".
+template <class B, class Mode>
+typename B::options options_with_mode(std::string_view name, std::initializer_list<Mode> modes, Mode automatic) {
+    typename B::options o;
+    if (is_auto(name)) {
+        o.mode = automatic;
+        return o;
+    }
     for (Mode m : modes)
-        if (name == to_string(m)) return m;
-    throw std::invalid_argument("precision '" + std::string(name) + "' is not a mode of the " + std::string(backend) +
+        if (name == to_string(m)) {
+            o.mode = m;
+            return o;
+        }
+    throw std::invalid_argument("precision '" + std::string(name) + "' is not a mode of the " + std::string(B::name) +
                                 " backend (" + joined(mode_names(modes)) + ", auto)");
 }
 

@@ -125,9 +125,7 @@ public:
     // were measured far above 1e-5 of it (docs/backends.md).
     static std::vector<std::string> precisions() { return mode_names(named_modes); }
     static options options_for(std::string_view mode) {
-        options o;
-        o.mode = is_auto(mode) ? cudnn_precision::fp32 : mode_named(name, mode, named_modes);
-        return o;
+        return options_with_mode<cudnn>(mode, named_modes, cudnn_precision::fp32);
     }
     std::string precision_name() const { return to_string(effective_precision()); }
     static bool available() { return cudnn_available(); }

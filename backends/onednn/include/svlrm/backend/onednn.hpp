@@ -132,9 +132,7 @@ public:
     // Chosen by name (backend/contract.hpp).
     static std::vector<std::string> precisions() { return mode_names(named_modes); }
     static options options_for(std::string_view mode) {
-        options o;
-        o.mode = is_auto(mode) ? precision::automatic : mode_named(name, mode, named_modes);
-        return o;
+        return options_with_mode<onednn>(mode, named_modes, precision::automatic);
     }
     std::string precision_name() const { return to_string(effective_precision()); }
 

@@ -69,6 +69,9 @@ TEST_CASE("registry: auto takes the first backend this machine runs, in its auto
     const auto exact = svlrm::make_joint_filter("auto", small_model(), "exact");
     CHECK(exact.precision_name() == "exact");
     CHECK(exact.backend_name() != "cudnn");
+    CHECK(exact.backend_name() == svlrm::compiled_backends::having("exact").front());
+    CHECK(svlrm::compiled_backends::having("auto") == svlrm::compiled_backends::names());
+    CHECK(svlrm::compiled_backends::having("fp64").empty());
 }
 
 TEST_CASE("registry: unknown names and modes are std::invalid_argument naming the choices", "[registry][errors]") {
@@ -94,6 +97,7 @@ TEST_CASE("registry: a named backend or mode this machine cannot run is an error
     const svlrm::model m = small_model();
     CHECK(list::names() == std::vector<std::string>{"absent", "reference"});
     CHECK(list::available_names() == std::vector<std::string>{"reference"});
+    CHECK(list::having("exotic") == std::vector<std::string>{"absent"});
     CHECK_THROWS_AS(list::make("absent", m), svlrm::unavailable_error);
     CHECK_THROWS_WITH(list::make("absent", m), Catch::Contains("absent backend cannot run on this machine") &&
                                                     Catch::Contains("available: reference"));

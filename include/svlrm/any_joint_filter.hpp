@@ -23,17 +23,16 @@ public:
 
     template <class Backend>
     explicit any_joint_filter(joint_filter<Backend> filter)
-        : precision_(backend::precision_name(filter.backend())),
-          impl_(std::make_shared<const typed<Backend>>(std::move(filter))) {}
+        : impl_(std::make_shared<const typed<Backend>>(std::move(filter))) {}
 
     std::string_view backend_name() const { return impl_->backend_name(); }
     // The mode that runs, in the backend's words ("exact", "fast", "fp32"); empty for
     // a backend that has no modes.
-    const std::string& precision_name() const { return precision_; }
+    const std::string& precision_name() const { return impl_->precision_name(); }
     // "onednn (fast)", "reference": what a program prints to say what ran.
     std::string description() const {
         const std::string b(backend_name());
-        return precision_.empty() ? b : b + " (" + precision_ + ")";
+        return precision_name().empty() ? b : b + " (" + precision_name() + ")";
     }
     const model& get_model() const { return impl_->get_model(); }
     const filter_options& options() const { return impl_->options(); }
@@ -56,6 +55,7 @@ private:
     struct erased {
         virtual ~erased() = default;
         virtual std::string_view backend_name() const = 0;
+        virtual const std::string& precision_name() const = 0;
         virtual const model& get_model() const = 0;
         virtual const filter_options& options() const = 0;
         // extents: null for a whole image (apply), else a part's (apply_part).
@@ -65,10 +65,13 @@ private:
 
     template <class Backend>
     struct typed final : erased {
-        explicit typed(joint_filter<Backend> f) : filter(std::move(f)) {}
+        explicit typed(joint_filter<Backend> f)
+            : filter(std::move(f)), precision(backend::precision_name(filter.backend())) {}
         joint_filter<Backend> filter;
+        std::string precision;  // fixed when the backend is built
 
         std::string_view backend_name() const override { return Backend::name; }
+        const std::string& precision_name() const override { return precision; }
         const model& get_model() const override { return filter.get_model(); }
         const filter_options& options() const override { return filter.options(); }
         void run(const any_input& guide, const any_input& input, const any_output& out, const image_view<float>* alpha,
@@ -83,7 +86,6 @@ private:
         }
     };
 
-    std::string precision_;
     std::shared_ptr<const erased> impl_;
 };
 

@@ -42,6 +42,13 @@ struct backend_list {
         return *v;
     }
 
+    // The backends that have mode `precision`, in order (all of them for "auto").
+    static std::vector<std::string> having(std::string_view precision) {
+        std::vector<std::string> v;
+        ((has_mode<Backends>(precision) ? void(v.emplace_back(Backends::name)) : void()), ...);
+        return v;
+    }
+
     // The filter of model m on `backend` (a name, or "auto": the first in the list that
     // this machine runs with `precision`) in mode `precision` (one of its precisions(),
     // or "auto": its fastest mode within 1e-5 of exact). An unknown name or a mode the
@@ -56,14 +63,15 @@ struct backend_list {
              ...);
             return *f;
         }
+        if (having(precision).empty())
+            throw std::invalid_argument(std::string(where) + ": precision '" + std::string(precision) +
+                                        "' is not a mode of any backend (" + backend::joined(names()) + ")");
         // auto: the backends that have the mode, in order, passing over the ones this
         // machine cannot run; the last one's error when none can.
         std::optional<any_joint_filter> f;
         std::optional<unavailable_error> last;
-        bool any_has_mode = false;
         const auto attempt = [&]<class B>() {
             if (f || !has_mode<B>(precision)) return;
-            any_has_mode = true;
             try {
                 f.emplace(make_on<B>(m, precision, options, false));
             } catch (const unavailable_error& e) {
@@ -72,10 +80,6 @@ struct backend_list {
         };
         (attempt.template operator()<Backends>(), ...);
         if (f) return *f;
-        if (!any_has_mode)
-            throw std::invalid_argument(std::string(where) + ": precision '" + std::string(precision) +
-                                        "' is not a mode of any backend (" +
-                                        backend::joined(names()) + ")");
         throw *last;
     }
 

@@ -258,11 +258,11 @@ class JointFilter:
 
     backend: "auto" (the fastest this machine runs) or a name of available_backends();
     precision: "auto" (the fastest mode whose F stays within 1e-5 relative L2 of the
-    backend's exact mode, measured on a probe) or a mode of precisions(backend). tile_size: run in tiles of this side with
-    a halo (same result, bounded memory; 0 automatic). self_ensemble: average over the 8
-    rotations / reflections (8x the time). progress(done, total) is called between
-    tiles; returning False stops with CancelledError. One filter may be used by several
-    threads at once.
+    backend's exact mode, measured on a probe) or a mode of precisions(backend).
+    tile_size: run in tiles of this side with a halo (same result, bounded memory; 0
+    automatic). self_ensemble: average over the 8 rotations / reflections (8x the
+    time). progress(done, total) is called between tiles; returning False stops with
+    CancelledError. One filter may be used by several threads at once.
     """
 
     def __init__(self, model, backend="auto", precision="auto", tile_size=0, self_ensemble=False, progress=None):

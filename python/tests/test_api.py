@@ -134,11 +134,11 @@ def test_joint_filter_matches_the_cli_on_every_backend(cli):
     for backend, mode in [("reference", "exact"), ("onednn", "exact")]:
         if backend not in svlrm.available_backends():
             continue
-        f = svlrm.JointFilter(model, backend=backend, precision=mode or "auto")
+        f = svlrm.JointFilter(model, backend=backend, precision=mode)
         assert (f.backend, f.precision) == (backend, mode)
         F = f.apply(g, s)
         assert F.dtype == np.float32 and F.shape == s.shape
-        args = f"filter s.npy g.npy out.npy --model {model} --backend {backend}" + (f" --precision {mode}" if mode else "")
+        args = f"filter s.npy g.npy out.npy --model {model} --backend {backend} --precision {mode}"
         np.testing.assert_array_equal(F, cli(args, {"s.npy": s, "g.npy": g}))
 
 

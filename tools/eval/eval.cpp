@@ -303,16 +303,6 @@ std::string denoising(const settings& s) {
 
 }  // namespace
 
-// "onednn": the first backend with an exact mode, which the evaluation's networks run
-// on (harness.hpp; the CPU backends, which are always available, are the ones with it).
-std::string network_backend() {
-    for (const auto& b : svlrm::compiled_backends::names()) {
-        const auto modes = svlrm::compiled_backends::precisions(b);
-        if (std::find(modes.begin(), modes.end(), "exact") != modes.end()) return b;
-    }
-    return "?";
-}
-
 int main(int argc, char** argv) try {
     settings s;
     // Comma-separated lists: --only a,b and --depth-models a.safetensors,b.safetensors.
@@ -359,7 +349,8 @@ int main(int argc, char** argv) try {
     fs::create_directories(s.figures);
     const auto t0 = std::chrono::steady_clock::now();
     std::string md = "# Results\n\nMade by `tools/eval/run_eval.sh` (the program `tools/eval/eval.cpp`, which uses the "
-                     "library's own code path; network backend: `" + network_backend() +
+                     "library's own code path; network backend: `" +
+                     svlrm::compiled_backends::having("exact").front() +  // what harness.hpp's "auto" + "exact" takes
                      "`, in its bit-reproducible mode, exact). Every number below is measured by that command; the paper's numbers are quoted beside "
                      "ours where the protocol matches. Rows marked \"self-ensemble x8\" run the same model with "
                      "`filter_options::self_ensemble` (the network on the 8 rotations / reflections of the image, "

@@ -33,6 +33,13 @@ struct network_output {
 // One model read by several objects: joint_filter and its backend share one copy.
 using shared_model = std::shared_ptr<const model>;
 
+// m itself, checked (model::validate, naming `where`): what a backend keeps.
+inline shared_model validated(shared_model m, const std::string& where) {
+    if (!m) throw std::invalid_argument(where + ": null model");
+    m->validate(where);
+    return m;
+}
+
 // B(model, B::options) prepares the engine; b.infer(in, out) evaluates the whole
 // network on one image. infer is const and must be safe to call from several threads
 // at once on one object (a backend that caches per-size state guards it).

@@ -30,10 +30,8 @@ public:
     using options = reference_options;
 
     explicit reference(const model& m, const options& opts = {}) : reference(std::make_shared<const model>(m), opts) {}
-    reference(shared_model m, const options& opts) : model_(std::move(m)), options_(opts) {
-        if (!model_) throw std::invalid_argument("svlrm::backend::reference: null model");
-        model_->validate("svlrm::backend::reference");
-    }
+    reference(shared_model m, const options& opts)
+        : model_(validated(std::move(m), "svlrm::backend::reference")), options_(opts) {}
 
     // Its one mode is exact: plain f32 sums, the same on every machine.
     static std::vector<std::string> precisions() { return {"exact"}; }

@@ -239,19 +239,13 @@ private:
         std::mutex mutex;
 
         state(shared_model model_in, const options& o)
-            : shared(validated(std::move(model_in))), m(*shared), opts(o), io(cudnn_detail::data_type(o.mode)),
+            : shared(validated(std::move(model_in), cudnn_detail::where)), m(*shared), opts(o), io(cudnn_detail::data_type(o.mode)),
               refused(cudnn_detail::refused_notes(o.mode)), dnn(made_current(o)) {
             upload_weights();
             // Build the plans of a small size now, so that a mode or model cuDNN cannot
             // run fails here rather than in the first infer().
             std::lock_guard lock(mutex);
             plans_for(32, 32);
-        }
-
-        static shared_model validated(shared_model m) {
-            if (!m) throw std::invalid_argument(std::string(cudnn_detail::where) + ": null model");
-            m->validate(cudnn_detail::where);
-            return m;
         }
 
         // Checks the device and the mode, and makes the device current (the cuDNN

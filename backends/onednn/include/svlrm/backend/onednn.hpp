@@ -124,7 +124,8 @@ public:
     using options = onednn_options;
 
     explicit onednn(const model& m, const options& opts = {}) : onednn(std::make_shared<const model>(m), opts) {}
-    onednn(shared_model m, const options& opts) : state_(std::make_shared<state>(validated(m), opts, resolve(m, opts))) {}
+    onednn(shared_model m, const options& opts)
+        : state_(std::make_shared<state>(validated(m, "svlrm::backend::onednn"), opts, resolve(m, opts))) {}
 
     // The mode that runs: options.mode, its fallback when allowed, or what automatic chose.
     precision effective_precision() const { return state_->mode; }
@@ -210,12 +211,6 @@ private:
     };
     // Shared, so that copies of the backend share the cache and the workspaces.
     std::shared_ptr<state> state_;
-
-    static shared_model validated(shared_model m) {
-        if (!m) throw std::invalid_argument("svlrm::backend::onednn: null model");
-        m->validate("svlrm::backend::onednn");
-        return m;
-    }
 
     static precision resolve(const shared_model& m, const options& o) {
         if (o.mode == precision::automatic) return choose_automatic(m, o);

@@ -8,20 +8,15 @@
 #include <svlrm/svlrm.hpp>
 
 #include "image_io.hpp"
+#include "stopwatch.hpp"
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 namespace {
 
-template <class F>
-double time_ms(F&& f) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
+using svlrm_tools::time_ms;
 
 void report(const char* name, const svlrm::image<float>& result, const svlrm::image<float>& truth, double ms) {
     std::printf("%-16s %10.2f %10.2f %8.4f %10.1f\n", name, 255.0 * svlrm::rmse(result.view(), truth.view()),
@@ -35,9 +30,9 @@ int main(int argc, char** argv) try {
         std::fprintf(stderr, "usage: compare_guided_filter INPUT GUIDE TRUTH MODEL [RADIUS EPS]\n");
         return 2;
     }
-    const svlrm::image<float> input = svlrm_io::read_image(argv[1]).pixels;
-    const svlrm::image<float> guide = svlrm_io::read_image(argv[2]).pixels;
-    const svlrm::image<float> truth = svlrm_io::read_image(argv[3]).pixels;
+    const svlrm::image<float> input = svlrm_tools::read_image(argv[1]).pixels;
+    const svlrm::image<float> guide = svlrm_tools::read_image(argv[2]).pixels;
+    const svlrm::image<float> truth = svlrm_tools::read_image(argv[3]).pixels;
     const int radius = argc == 7 ? std::atoi(argv[5]) : 4;
     const double eps = argc == 7 ? std::atof(argv[6]) : 0.01;
 

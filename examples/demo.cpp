@@ -6,13 +6,15 @@
 //   demo [output folder (default demo_out)]
 #include <svlrm/backends.hpp>
 #include <svlrm/svlrm.hpp>
-#include "noise.hpp"
-#include "image_io.hpp"
-#include "visualize.hpp"
+#include "bundled_models.hpp"
 #include "fill_missing.hpp"
+#include "image_io.hpp"
+#include "montage.hpp"
+#include "noise.hpp"
+#include "stopwatch.hpp"
+#include "visualize.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -22,8 +24,9 @@
 
 namespace fs = std::filesystem;
 using svlrm::image;
-using svlrm_io::error_map;
-using svlrm_io::normalized;
+using svlrm_tools::error_map;
+using svlrm_tools::normalized;
+using svlrm_tools::time_ms;
 
 namespace {
 
@@ -36,13 +39,6 @@ void print_table(const char* title, const std::vector<row>& rows) {
     std::printf("\n%s\n", title);
     std::printf("  %-34s %10s %10s\n", "method", "RMSE(mm)", "time(ms)");
     for (const auto& r : rows) std::printf("  %-34s %10.1f %10.1f\n", r.method.c_str(), r.rmse_mm, r.ms);
-}
-
-template <class F>
-double time_ms(F&& f) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 // RMSE in millimetres over the pixels where the truth has a surface (0 = none: the
@@ -69,30 +65,20 @@ image<float> shown(const image<float>& depth, const image<float>& truth) {
     return out;
 }
 
-// Panels side by side, each halved by 2x2 averaging and shown as RGB.
+// Panels side by side, each halved by 2x2 averaging.
 image<float> montage(const std::vector<const image<float>*>& panels) {
-    const long pw = panels[0]->width() / 2, ph = panels[0]->height() / 2, gap = 4;
-    image<float> out(long(panels.size()) * (pw + gap) - gap, ph, 3, 1.0f);
-    for (std::size_t k = 0; k < panels.size(); ++k) {
-        const image<float>& p = *panels[k];
-        for (long y = 0; y < ph; ++y)
-            for (long x = 0; x < pw; ++x)
-                for (long c = 0; c < 3; ++c) {
-                    const long pc = p.channels() == 3 ? c : 0;
-                    out(long(k) * (pw + gap) + x, y, c) =
-                        0.25f * (p(2 * x, 2 * y, pc) + p(2 * x + 1, 2 * y, pc) + p(2 * x, 2 * y + 1, pc) + p(2 * x + 1, 2 * y + 1, pc));
-                }
-    }
-    return out;
+    std::vector<image<float>> row;
+    for (const image<float>* p : panels) row.push_back(svlrm_tools::shrink_rgb(*p, p->width() / 2));
+    return svlrm_tools::montage({row});
 }
 
 std::optional<svlrm::model> bundled(const std::string& name) {
-    const fs::path p = fs::path(SVLRM_MODELS_DIR) / (name + ".safetensors");
-    if (!fs::exists(p)) {
-        std::printf("  (no bundled model %s: SVLRM rows skipped)\n", p.string().c_str());
+    const auto path = svlrm_tools::find_bundled_model(name);
+    if (!path) {
+        std::printf("  (%s: SVLRM rows skipped)\n", svlrm_tools::missing_bundled_model(name).c_str());
         return std::nullopt;
     }
-    return svlrm::model::load(p);
+    return svlrm::model::load(*path);
 }
 
 }  // namespace
@@ -101,15 +87,15 @@ int main(int argc, char** argv) try {
     const fs::path out_dir = argc > 1 ? argv[1] : "demo_out";
     const fs::path data = SVLRM_EXAMPLE_DATA;
     fs::create_directories(out_dir);
-    const image<float> guide = svlrm_io::read_image(data / "room_rgb.png").pixels;
-    const image<float> depth = svlrm_io::read_image(data / "room_depth.png").pixels;  // 16-bit millimetres
+    const image<float> guide = svlrm_tools::read_image(data / "room_rgb.png").pixels;
+    const image<float> depth = svlrm_tools::read_image(data / "room_depth.png").pixels;  // 16-bit millimetres
     const long w = depth.width(), h = depth.height(), scale = 8;
     // Where the truth has no surface (0) the input takes the nearest depth, as `svlrm upsample
     // --missing-zero` does; those pixels are not scored.
     image<float> filled = depth;
-    svlrm_io::fill_missing_zero(filled, "room_depth.png");
-    svlrm_io::write_png(out_dir / "guide.png", guide.view());
-    svlrm_io::write_png(out_dir / "depth_truth.png", shown(depth, depth).view());
+    svlrm_tools::fill_missing_zero(filled, "room_depth.png");
+    svlrm_tools::write_png(out_dir / "guide.png", guide.view());
+    svlrm_tools::write_png(out_dir / "depth_truth.png", shown(depth, depth).view());
     std::printf("svlrm demo: rendered %ldx%ld indoor RGB-D frame (%s)\n", w, h, (data / "room_rgb.png").string().c_str());
 
     // ---- x8 depth upsampling (point decimation + bicubic, the DJF protocol) ----
@@ -125,9 +111,9 @@ int main(int argc, char** argv) try {
     rows.push_back(measure("joint bilateral upsampling", jbu, depth,
                            time_ms([&] { svlrm::joint_bilateral_upsample(guide.view(), low.view(), jbu.view(), jopt); })));
     const image<float> bicubic_view = shown(bicubic, depth), jbu_view = shown(jbu, depth);
-    svlrm_io::write_png(out_dir / "x8_bicubic.png", bicubic_view.view());
-    svlrm_io::write_png(out_dir / "x8_guided_filter.png", shown(gf, depth).view());
-    svlrm_io::write_png(out_dir / "x8_jbu.png", jbu_view.view());
+    svlrm_tools::write_png(out_dir / "x8_bicubic.png", bicubic_view.view());
+    svlrm_tools::write_png(out_dir / "x8_guided_filter.png", shown(gf, depth).view());
+    svlrm_tools::write_png(out_dir / "x8_jbu.png", jbu_view.view());
     if (auto m = bundled("depth_sr")) {
         const auto filter = svlrm::make_joint_filter("auto", *m);  // the fastest backend and mode within 1e-5 of exact
         std::printf("network on %s\n", filter.description().c_str());
@@ -137,22 +123,22 @@ int main(int argc, char** argv) try {
                                    filter.apply(guide.view(), upsampled.view(), svlrm_out.view(), alpha.view(), beta.view());
                                })));
         const image<float> svlrm_view = shown(svlrm_out, depth), truth_view = shown(depth, depth);
-        svlrm_io::write_png(out_dir / "x8_svlrm.png", svlrm_view.view());
-        svlrm_io::write_png(out_dir / "x8_svlrm_alpha.png", normalized(alpha).view());
-        svlrm_io::write_png(out_dir / "x8_svlrm_beta.png", normalized(beta).view());
-        svlrm_io::write_png(out_dir / "x8_svlrm_error.png", error_map(svlrm_out, depth, 400.0f).view());
-        svlrm_io::write_png(out_dir / "x8_montage.png",
+        svlrm_tools::write_png(out_dir / "x8_svlrm.png", svlrm_view.view());
+        svlrm_tools::write_png(out_dir / "x8_svlrm_alpha.png", normalized(alpha).view());
+        svlrm_tools::write_png(out_dir / "x8_svlrm_beta.png", normalized(beta).view());
+        svlrm_tools::write_png(out_dir / "x8_svlrm_error.png", error_map(svlrm_out, depth, 400.0f).view());
+        svlrm_tools::write_png(out_dir / "x8_montage.png",
                             montage({&guide, &truth_view, &bicubic_view, &jbu_view, &svlrm_view}).view());
     }
     // error maps: white where the error is 65535 / 400 = 164 mm or more
-    svlrm_io::write_png(out_dir / "x8_bicubic_error.png", error_map(bicubic, depth, 400.0f).view());
-    svlrm_io::write_png(out_dir / "x8_jbu_error.png", error_map(jbu, depth, 400.0f).view());
+    svlrm_tools::write_png(out_dir / "x8_bicubic_error.png", error_map(bicubic, depth, 400.0f).view());
+    svlrm_tools::write_png(out_dir / "x8_jbu_error.png", error_map(jbu, depth, 400.0f).view());
     print_table("x8 depth upsampling (640x480, ground truth = rendered depth)", rows);
 
     // ---- depth restoration: the Table 2 protocol, sigma = 8% of the depth's range, clipped ----
     float lo = 1.0f, hi = 0.0f;
     for (long i = 0; i < w * h; ++i) lo = std::min(lo, filled.data()[i]), hi = std::max(hi, filled.data()[i]);
-    const image<float> noisy = svlrm_io::table2_noise(filled, hi - lo, 8);
+    const image<float> noisy = svlrm_tools::table2_noise(filled, hi - lo, 8);
     image<float> hc(w, h), gf2(w, h), restored(w, h);
     std::vector<row> rows2;
     rows2.push_back(measure("noisy input", noisy, depth, 0.0));
@@ -160,14 +146,14 @@ int main(int argc, char** argv) try {
                             time_ms([&] { svlrm::guided_filter(guide.view(), noisy.view(), gf2.view(), 8, 1e-2); })));
     rows2.push_back(measure("hand-crafted prior (Eq. 12)", hc, depth,
                             time_ms([&] { svlrm::hand_crafted_filter(guide.view(), noisy.view(), hc.view(), 0.1, 0.1); })));
-    svlrm_io::write_png(out_dir / "restore_noisy.png", shown(noisy, depth).view());
-    svlrm_io::write_png(out_dir / "restore_guided_filter.png", shown(gf2, depth).view());
-    svlrm_io::write_png(out_dir / "restore_hand_crafted.png", shown(hc, depth).view());
+    svlrm_tools::write_png(out_dir / "restore_noisy.png", shown(noisy, depth).view());
+    svlrm_tools::write_png(out_dir / "restore_guided_filter.png", shown(gf2, depth).view());
+    svlrm_tools::write_png(out_dir / "restore_hand_crafted.png", shown(hc, depth).view());
     if (auto m = bundled("depth_restore")) {
         const auto filter = svlrm::make_joint_filter("auto", *m);
         rows2.push_back(measure("SVLRM depth_restore", restored, depth,
                                 time_ms([&] { filter.apply(guide.view(), noisy.view(), restored.view()); })));
-        svlrm_io::write_png(out_dir / "restore_svlrm.png", shown(restored, depth).view());
+        svlrm_tools::write_png(out_dir / "restore_svlrm.png", shown(restored, depth).view());
     }
     print_table("depth restoration, sigma = 8% of the depth range (640x480)", rows2);
     std::printf("\nimages written to %s/\n", out_dir.string().c_str());

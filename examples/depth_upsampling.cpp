@@ -17,8 +17,8 @@ int main(int argc, char** argv) try {
         std::fprintf(stderr, "usage: depth_upsampling LOWRES_DEPTH GUIDE OUTPUT [MODEL]\n");
         return 2;
     }
-    const auto low = svlrm_io::read_image(argv[1]);
-    const auto guide = svlrm_io::read_image(argv[2]);
+    const auto low = svlrm_tools::read_image(argv[1]);
+    const auto guide = svlrm_tools::read_image(argv[2]);
     const std::filesystem::path model_path =
         argc == 5 ? std::filesystem::path(argv[4]) : std::filesystem::path(SVLRM_MODELS_DIR) / "depth_sr.safetensors";
 
@@ -35,7 +35,7 @@ int main(int argc, char** argv) try {
     svlrm::image<float> out(w, h, low.pixels.channels());
     filter.apply(guide.pixels.view(), upsampled.view(), out.view());
 
-    svlrm_io::write_image(argv[3], out.view(), low.bits == 8 ? 8 : 16);  // keep 16-bit depth 16-bit
+    svlrm_tools::write_image(argv[3], out.view(), low.bits == 8 ? 8 : 16);  // keep 16-bit depth 16-bit
     std::printf("%ldx%ld -> %ldx%ld with %s on %s: %s\n", long(low.pixels.width()), long(low.pixels.height()), w, h,
                 model_path.filename().string().c_str(), filter.description().c_str(), argv[3]);
     return 0;

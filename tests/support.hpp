@@ -20,6 +20,12 @@ inline std::filesystem::path data_dir() { return SVLRM_DATA_DIR; }
 inline std::filesystem::path source_dir() { return SVLRM_SOURCE_DIR; }
 inline bool have_data() { return std::filesystem::exists(data_dir() / "README.md"); }
 
+// The shell command that runs one of the Python tools (`python3 -m tools....`) from the
+// source tree, where the package `tools` is found; the caller appends absolute paths.
+inline std::string python_module(const std::string& module) {
+    return "cd '" + source_dir().string() + "' && " + SVLRM_PYTHON + " -m " + module;
+}
+
 // Uniform random float image in [lo, hi).
 inline svlrm::image<float> random_image(std::ptrdiff_t w, std::ptrdiff_t h, std::ptrdiff_t c, unsigned seed,
                                         float lo = 0.0f, float hi = 1.0f) {

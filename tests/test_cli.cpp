@@ -54,7 +54,7 @@ image<float> test_image(long w, long h, long c, unsigned seed) {
     return img;
 }
 
-image<float> read(const fs::path& p) { return svlrm_io::read_image(p).pixels; }
+image<float> read(const fs::path& p) { return svlrm_tools::read_image(p).pixels; }
 
 double max_diff(const image<float>& a, const image<float>& b) {
     REQUIRE(a.width() == b.width());
@@ -77,8 +77,8 @@ TEST_CASE("image_io round trips every written format", "[cli][image_io]") {
         for (const auto& [name, bits] : std::vector<std::pair<std::string, int>>{
                  {"a8.png", 8}, {"a16.png", 16}, {"a.pfm", 32}, {"a.npy", 32}}) {
             const fs::path p = dir / (tag + name);
-            svlrm_io::write_image(p, img.view(), bits == 16 ? 16 : 8);
-            const auto back = svlrm_io::read_image(p);
+            svlrm_tools::write_image(p, img.view(), bits == 16 ? 16 : 8);
+            const auto back = svlrm_tools::read_image(p);
             INFO(p.string());
             CHECK(back.bits == bits);
             CHECK(max_diff(back.pixels, img) <= (bits == 16 ? 0.5 / 65535 : 1e-7));
@@ -87,15 +87,15 @@ TEST_CASE("image_io round trips every written format", "[cli][image_io]") {
     // 16-bit PNG keeps 16-bit precision; PFM and NPY keep float values outside [0, 1].
     image<float> fine(4, 3, 1);
     for (long i = 0; i < 12; ++i) fine.data()[i] = float(i * 4099 % 65536) / 65535.0f;
-    svlrm_io::write_image(dir / "fine.png", fine.view(), 16);
+    svlrm_tools::write_image(dir / "fine.png", fine.view(), 16);
     CHECK(max_diff(read(dir / "fine.png"), fine) <= 0.5 / 65535);
     image<float> wide(4, 3, 1);
     for (long i = 0; i < 12; ++i) wide.data()[i] = -2.5f + 1.25f * float(i);
     for (const char* n : {"wide.pfm", "wide.npy"}) {
-        svlrm_io::write_image(dir / n, wide.view());
+        svlrm_tools::write_image(dir / n, wide.view());
         CHECK(max_diff(read(dir / n), wide) == 0.0);
     }
-    CHECK_THROWS_AS(svlrm_io::write_image(dir / "x.jpg", fine.view()), svlrm_io::io_error);
+    CHECK_THROWS_AS(svlrm_tools::write_image(dir / "x.jpg", fine.view()), svlrm_tools::io_error);
     CHECK_FALSE(fs::exists(dir / "x.jpg"));
 }
 
@@ -135,11 +135,11 @@ struct inputs {
 
     inputs() {
         svlrm::decimate(depth.view(), low.view(), 4);
-        svlrm_io::write_png(dir / "guide.png", guide.view());
-        svlrm_io::write_png(dir / "depth.png", depth.view(), 16);
-        svlrm_io::write_pfm(dir / "depth.pfm", depth.view());
-        svlrm_io::write_pfm(dir / "low.pfm", low.view());
-        svlrm_io::write_png(dir / "low.png", low.view());
+        svlrm_tools::write_png(dir / "guide.png", guide.view());
+        svlrm_tools::write_png(dir / "depth.png", depth.view(), 16);
+        svlrm_tools::write_pfm(dir / "depth.pfm", depth.view());
+        svlrm_tools::write_pfm(dir / "low.pfm", low.view());
+        svlrm_tools::write_png(dir / "low.png", low.view());
         const auto bytes = svlrm_test::to_bytes(model);
         std::ofstream(dir / "model.safetensors", std::ios::binary)
             .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
@@ -218,21 +218,21 @@ TEST_CASE("image_io reads JPEG and TIFF as OpenCV does", "[cli][image_io]") {
         INFO(name);
         REQUIRE(cv::imwrite((dir / name).string(), m));
         const cv::Mat back = cv::imread((dir / name).string(), cv::IMREAD_UNCHANGED);  // JPEG is lossy
-        const svlrm_io::loaded_image img = svlrm_io::read_image(dir / name);
+        const svlrm_tools::loaded_image img = svlrm_tools::read_image(dir / name);
         CHECK(img.bits == (m.depth() == CV_8U ? 8 : m.depth() == CV_16U ? 16 : 32));
         expect(back, img.pixels);
     }
     // Bad files: an io_error naming the file and the problem.
-    const auto bytes = svlrm_io::read_file(dir / "u16.tif");
-    CHECK_THROWS_WITH(svlrm_io::decode_tiff({bytes.begin(), bytes.begin() + 100}, "cut.tif"),
+    const auto bytes = svlrm_tools::read_file(dir / "u16.tif");
+    CHECK_THROWS_WITH(svlrm_tools::decode_tiff({bytes.begin(), bytes.begin() + 100}, "cut.tif"),
                       Catch::StartsWith("cut.tif: TIFF: "));
-    CHECK_THROWS_WITH(svlrm_io::decode_tiff({'I', 'I', 42, 0}, "tiny.tif"), Catch::StartsWith("tiny.tif: TIFF: "));
-    const auto jpeg = svlrm_io::read_file(dir / "rgb.jpg");
-    CHECK_THROWS_WITH(svlrm_io::decode_jpeg({jpeg.begin(), jpeg.begin() + 20}, "cut.jpg"),
+    CHECK_THROWS_WITH(svlrm_tools::decode_tiff({'I', 'I', 42, 0}, "tiny.tif"), Catch::StartsWith("tiny.tif: TIFF: "));
+    const auto jpeg = svlrm_tools::read_file(dir / "rgb.jpg");
+    CHECK_THROWS_WITH(svlrm_tools::decode_jpeg({jpeg.begin(), jpeg.begin() + 20}, "cut.jpg"),
                       Catch::StartsWith("cut.jpg: JPEG: "));
     cv::Mat s16(5, 6, CV_16SC1, cv::Scalar(-3));
     REQUIRE(cv::imwrite((dir / "s16.tif").string(), s16));
-    CHECK_THROWS_WITH(svlrm_io::read_image(dir / "s16.tif"), Catch::Contains("signed samples are not read"));
+    CHECK_THROWS_WITH(svlrm_tools::read_image(dir / "s16.tif"), Catch::Contains("signed samples are not read"));
 }
 
 // EXR through the OpenEXR library. OpenCV's writer (its own EXR code path, single
@@ -249,11 +249,11 @@ TEST_CASE("image_io reads OpenEXR as OpenCV and OpenEXR write it", "[cli][image_
         CHECK(max_diff_from(m, got) <= tol);
     };
     if (cv::imwrite((dir / "grey.exr").string(), grey) && cv::imwrite((dir / "rgb.exr").string(), rgb)) {
-        expect(grey, svlrm_io::read_image(dir / "grey.exr").pixels, 0.0);
-        expect(rgb, svlrm_io::read_image(dir / "rgb.exr").pixels, 0.0);
+        expect(grey, svlrm_tools::read_image(dir / "grey.exr").pixels, 0.0);
+        expect(rgb, svlrm_tools::read_image(dir / "rgb.exr").pixels, 0.0);
         REQUIRE(cv::imwrite((dir / "half.exr").string(), grey, {cv::IMWRITE_EXR_TYPE, cv::IMWRITE_EXR_TYPE_HALF}));
-        expect(grey, svlrm_io::read_image(dir / "half.exr").pixels, 5.0 * 0.0005);  // 11-bit mantissa
-        CHECK(svlrm_io::read_image(dir / "rgb.exr").bits == 32);
+        expect(grey, svlrm_tools::read_image(dir / "half.exr").pixels, 5.0 * 0.0005);  // 11-bit mantissa
+        CHECK(svlrm_tools::read_image(dir / "rgb.exr").bits == 32);
     } else {
         WARN("this OpenCV writes no EXR: its half of the test skipped");
     }
@@ -274,24 +274,24 @@ TEST_CASE("image_io reads OpenEXR as OpenCV and OpenEXR write it", "[cli][image_
         out.setFrameBuffer(fb);
         out.writeTiles(0, out.numXTiles() - 1, 0, out.numYTiles() - 1);
     }
-    const image<float> got = svlrm_io::read_image(dir / "z.exr").pixels;
+    const image<float> got = svlrm_tools::read_image(dir / "z.exr").pixels;
     REQUIRE((got.width() == w && got.height() == h && got.channels() == 1));
     CHECK(std::equal(z.begin(), z.end(), got.data()));
 
     // Bad files: an io_error naming the file and the problem, before any large allocation.
-    const auto bytes = svlrm_io::read_file(dir / "z.exr");
-    CHECK_THROWS_WITH(svlrm_io::decode_exr({bytes.begin(), bytes.begin() + bytes.size() / 2}, "cut.exr"),
+    const auto bytes = svlrm_tools::read_file(dir / "z.exr");
+    CHECK_THROWS_WITH(svlrm_tools::decode_exr({bytes.begin(), bytes.begin() + bytes.size() / 2}, "cut.exr"),
                       Catch::StartsWith("cut.exr: EXR: "));
-    CHECK_THROWS_WITH(svlrm_io::decode_exr({'P', 'K', 3, 4, 20, 0, 0, 0}, "zip.exr"),
+    CHECK_THROWS_WITH(svlrm_tools::decode_exr({'P', 'K', 3, 4, 20, 0, 0, 0}, "zip.exr"),
                       Catch::Contains("not an OpenEXR file"));
-    CHECK_THROWS_WITH(svlrm_io::decode_exr({'v', '/', '1', 1, 2, 0, 0, 0}, "tiny.exr"),  // the magic, no header
+    CHECK_THROWS_WITH(svlrm_tools::decode_exr({'v', '/', '1', 1, 2, 0, 0, 0}, "tiny.exr"),  // the magic, no header
                       Catch::Contains("the header ends early"));
     std::vector<unsigned char> huge = bytes;
     const std::string key = "dataWindow";
     const auto at = std::search(huge.begin(), huge.end(), key.begin(), key.end()) - huge.begin();
     const std::int32_t far = 1 << 30;
     std::memcpy(huge.data() + at + key.size() + 1 + 6 + 4 + 8, &far, 4);  // max.x of the box2i
-    CHECK_THROWS_WITH(svlrm_io::decode_exr(huge, "huge.exr"), Catch::Contains("over the limit"));
+    CHECK_THROWS_WITH(svlrm_tools::decode_exr(huge, "huge.exr"), Catch::Contains("over the limit"));
     {
         Imf::Header header(4, 4);
         header.channels().insert("u", Imf::Channel(Imf::FLOAT));
@@ -304,7 +304,7 @@ TEST_CASE("image_io reads OpenEXR as OpenCV and OpenEXR write it", "[cli][image_
         out.setFrameBuffer(fb);
         out.writePixels(4);
     }
-    CHECK_THROWS_WITH(svlrm_io::read_image(dir / "flow.exr"), Catch::Contains("more than one other (u, v)"));
+    CHECK_THROWS_WITH(svlrm_tools::read_image(dir / "flow.exr"), Catch::Contains("more than one other (u, v)"));
 }
 
 TEST_CASE("svlrm --help and <command> --help print usage", "[cli]") {
@@ -344,13 +344,13 @@ TEST_CASE("svlrm upsample, restore, denoise and filter run the network", "[cli]"
     }
     SECTION("restore: same-size input and guide; PNG bit depth follows the input") {
         REQUIRE(cli(in.dir, "restore depth.png guide.png r.png" + m).code == 0);
-        const auto r = svlrm_io::read_image(in.dir / "r.png");
+        const auto r = svlrm_tools::read_image(in.dir / "r.png");
         CHECK(r.bits == 16);
         image<float> want = in.network(read(in.dir / "depth.png"), read(in.dir / "guide.png"));
         for (long i = 0; i < 40 * 32; ++i) want.data()[i] = std::clamp(want.data()[i], 0.0f, 1.0f);  // PNG range
         CHECK(max_diff(r.pixels, want) <= 1.0 / 65535);
         REQUIRE(cli(in.dir, "restore depth.png guide.png r8.png --bits 8" + m).code == 0);
-        CHECK(svlrm_io::read_image(in.dir / "r8.png").bits == 8);
+        CHECK(svlrm_tools::read_image(in.dir / "r8.png").bits == 8);
     }
     SECTION("denoise: the input guides itself") {
         REQUIRE(cli(in.dir, "denoise guide.png d.pfm" + m).code == 0);
@@ -434,7 +434,7 @@ TEST_CASE("svlrm deblur and smooth run the network and the rolling guidance", "[
     inputs in;
     const std::string m = " --model model.safetensors --backend reference --quiet";
     const image<float> g = read(in.dir / "guide.png");
-    svlrm_io::write_pfm(in.dir / "noflash.pfm", test_image(40, 32, 3, 9).view());
+    svlrm_tools::write_pfm(in.dir / "noflash.pfm", test_image(40, 32, 3, 9).view());
     const image<float> noflash = read(in.dir / "noflash.pfm");
 
     SECTION("deblur: every channel of the no-flash photo guided by the flash photo's luma") {
@@ -490,7 +490,7 @@ TEST_CASE("svlrm --missing-zero fills holes before filtering", "[cli]") {
     image<float> holes(40, 32, 1, 0.5f);
     for (long y = 10; y < 14; ++y)
         for (long x = 5; x < 30; ++x) holes(x, y) = 0.0f;
-    svlrm_io::write_pfm(in.dir / "holes.pfm", holes.view());
+    svlrm_tools::write_pfm(in.dir / "holes.pfm", holes.view());
     // A constant depth with holes is constant once filled, and the guided filter keeps it so.
     REQUIRE(cli(in.dir, "guided holes.pfm guide.png filled.pfm --missing-zero").code == 0);
     CHECK(max_diff(read(in.dir / "filled.pfm"), image<float>(40, 32, 1, 0.5f)) <= 1e-5);
@@ -521,7 +521,7 @@ TEST_CASE("svlrm compare prints metrics against the truth and writes a side-by-s
     image<float> rgb_depth(40, 32, 3);
     for (long i = 0; i < 40 * 32; ++i)
         for (long c = 0; c < 3; ++c) rgb_depth.data()[3 * i + c] = in.depth.data()[i] * (0.8f + 0.1f * float(c));
-    svlrm_io::write_pfm(in.dir / "depth_rgb.pfm", rgb_depth.view());
+    svlrm_tools::write_pfm(in.dir / "depth_rgb.pfm", rgb_depth.view());
     svlrm_test::blob_parts parts = svlrm_test::parts_of(in.model);
     parts.metadata["task"] = "depth_restoration";
     const auto bytes = svlrm_test::assemble(svlrm_test::header_of(parts), parts.data);
@@ -562,8 +562,8 @@ TEST_CASE("svlrm batch mode filters every image of a folder", "[cli]") {
     fs::create_directories(in.dir / "guides");
     const image<float> g = read(in.dir / "guide.png");
     for (const char* n : {"a.png", "b.pfm", "c.npy"}) {
-        svlrm_io::write_image(in.dir / "in" / n, test_image(40, 32, 1, 10).view());
-        svlrm_io::write_png(in.dir / "guides" / (fs::path(n).stem().string() + ".png"), g.view());
+        svlrm_tools::write_image(in.dir / "in" / n, test_image(40, 32, 1, 10).view());
+        svlrm_tools::write_png(in.dir / "guides" / (fs::path(n).stem().string() + ".png"), g.view());
     }
     std::ofstream(in.dir / "in" / "notes.txt") << "not an image";
     const run_result r = cli(in.dir, "hc in guides out --quiet");
@@ -587,7 +587,7 @@ TEST_CASE("svlrm errors: one line on stderr, exit code, no output file", "[cli]"
     std::ofstream(in.dir / "broken.png") << "not a png at all";
     std::ofstream(in.dir / "photo.jpg") << "jpeg?";
     std::ofstream(in.dir / "bad.safetensors") << "garbage";
-    svlrm_io::write_png(in.dir / "small.png", image<float>(20, 16, 3).view());
+    svlrm_tools::write_png(in.dir / "small.png", image<float>(20, 16, 3).view());
     const std::string m = " --model model.safetensors";
 
     // Unreadable files and unsupported formats.
@@ -628,8 +628,8 @@ TEST_CASE("svlrm errors: one line on stderr, exit code, no output file", "[cli]"
     check_error(in, "smooth guide.png o.png --classical --model model.safetensors", 2, "exclude");
     check_error(in, "smooth guide.png o.png --classical --sigma-spatial 0", 2, "--sigma-spatial");
     check_error(in, "smooth guide.png o.png --classical --save-coefficients c", 2, "save-coefficients");
-    svlrm_io::write_npy(in.dir / "two.npy", image<float>(20, 16, 2).view());
-    svlrm_io::write_npy(in.dir / "flash2.npy", image<float>(40, 32, 2).view());
+    svlrm_tools::write_npy(in.dir / "two.npy", image<float>(20, 16, 2).view());
+    svlrm_tools::write_npy(in.dir / "flash2.npy", image<float>(40, 32, 2).view());
     check_error(in, "deblur guide.png flash2.npy o.png" + m, 1, "guide has 2 channels");
     check_error(in, "smooth two.npy o.npy --classical", 1, "expected 1 or 3");
     check_error(in, "smooth guide.png", 2, "expected 2 arguments");

@@ -15,8 +15,7 @@
 TEST_CASE("a PyTorch checkpoint exported by tools/export.py runs in C++ with PyTorch's numbers", "[export][pytorch]") {
     const auto dir = std::filesystem::temp_directory_path() / "svlrm_export_roundtrip";
     std::filesystem::remove_all(dir);
-    const std::string cmd = std::string(SVLRM_PYTHON) + " " + (svlrm_test::source_dir() / "tools/tests/roundtrip_case.py").string() +
-                            " " + dir.string();
+    const std::string cmd = svlrm_test::python_module("tools.tests.roundtrip_case") + " " + dir.string();
     REQUIRE(std::system(cmd.c_str()) == 0);
 
     for (const std::string prefix : {"", "mapped_"}) {

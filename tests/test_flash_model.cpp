@@ -36,9 +36,8 @@ TEST_CASE("flash_deblur beats the tuned guided filter on held-out synthetic pair
         return;
     }
     const fs::path dir = fs::temp_directory_path() / ("svlrm_test_flash_" + std::to_string(::getpid()));
-    const std::string command = std::string(SVLRM_PYTHON) + " " +
-                                (svlrm_test::source_dir() / "tools/eval/make_flash_pairs.py").string() + " " +
-                                svlrm_test::data_dir().string() + " " + dir.string() + " > /dev/null";
+    const std::string command = svlrm_test::python_module("tools.eval.make_flash_pairs") + " " +
+                                fs::absolute(svlrm_test::data_dir()).string() + " " + dir.string() + " > /dev/null";
     REQUIRE(std::system(command.c_str()) == 0);
     const joint_filter<backend::reference> f(model::load(model_path));
     for (const char* name : {"kodim19", "mcmaster16"}) {

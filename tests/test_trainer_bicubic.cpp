@@ -17,14 +17,13 @@ TEST_CASE("the trainer's point decimation + bicubic upsampling equals the librar
     const auto dir = std::filesystem::temp_directory_path() / "svlrm_trainer_bicubic";
     std::filesystem::create_directories(dir);
     const auto depth = svlrm_test::random_image(97, 61, 1, 5);
-    svlrm_io::write_npy(dir / "in.npy", depth.view());
+    svlrm_tools::write_npy(dir / "in.npy", depth.view());
     for (int scale : {4, 8, 16}) {
-        const std::string cmd = std::string(SVLRM_PYTHON) + " " +
-                                (svlrm_test::source_dir() / "tools/train/check_bicubic.py").string() + " " +
+        const std::string cmd = svlrm_test::python_module("tools.train.check_bicubic") + " " +
                                 (dir / "in.npy").string() + " " + (dir / "out.npy").string() + " --decimate " +
                                 std::to_string(scale);
         REQUIRE(std::system(cmd.c_str()) == 0);
-        const auto python = svlrm_io::read_npy(dir / "out.npy").pixels;
+        const auto python = svlrm_tools::read_npy(dir / "out.npy").pixels;
 
         svlrm::image<float> low(97 / scale, 61 / scale), up(low.width() * scale, low.height() * scale);
         svlrm::decimate(depth.view(), low.view(), scale);
@@ -42,8 +41,8 @@ TEST_CASE("the trainer's point decimation + JBU upsampling equals svlrm::upsampl
     std::filesystem::create_directories(dir);
     const auto depth = svlrm_test::random_image(97, 61, 1, 6);
     const auto guide = svlrm_test::random_image(96, 48, 1, 7);  // the luma: the size that decimates at 16
-    svlrm_io::write_npy(dir / "in.npy", depth.view());
-    svlrm_io::write_npy(dir / "guide.npy", guide.view());
+    svlrm_tools::write_npy(dir / "in.npy", depth.view());
+    svlrm_tools::write_npy(dir / "guide.npy", guide.view());
     svlrm::model m;
     m.input_upsampling = svlrm::input_upsampling::jbu;
     for (int scale : {4, 8, 16}) {
@@ -51,14 +50,13 @@ TEST_CASE("the trainer's point decimation + JBU upsampling equals svlrm::upsampl
         svlrm::image<float> g(w, h);
         for (long y = 0; y < h; ++y)
             for (long x = 0; x < w; ++x) g(x, y) = guide(x, y);
-        svlrm_io::write_npy(dir / "guide.npy", g.view());
-        const std::string cmd = std::string(SVLRM_PYTHON) + " " +
-                                (svlrm_test::source_dir() / "tools/train/check_bicubic.py").string() + " " +
+        svlrm_tools::write_npy(dir / "guide.npy", g.view());
+        const std::string cmd = svlrm_test::python_module("tools.train.check_bicubic") + " " +
                                 (dir / "in.npy").string() + " " + (dir / "out.npy").string() + " " +
                                 std::to_string(h) + " " + std::to_string(w) + " --decimate " +
                                 std::to_string(scale) + " --jbu " + (dir / "guide.npy").string();
         REQUIRE(std::system(cmd.c_str()) == 0);
-        const auto python = svlrm_io::read_npy(dir / "out.npy").pixels;
+        const auto python = svlrm_tools::read_npy(dir / "out.npy").pixels;
 
         svlrm::image<float> crop(w, h), low(w / scale, h / scale), up(w, h);
         for (long y = 0; y < h; ++y)

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Convert a PyTorch SVLRM checkpoint into an svlrm weights file (safetensors).
 
 Why this exists: public SVLRM re-implementations publish torch.save() pickles
@@ -21,8 +20,8 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
-import safetensors_io
-from svlrm_net import (ACTIVATIONS, INPUT_NORMALISATIONS, INPUT_ORDERS, OUTPUT_ORDERS, SVLRMNet,
+from . import safetensors_io
+from .svlrm_net import (ACTIVATIONS, INPUT_NORMALISATIONS, INPUT_ORDERS, OUTPUT_ORDERS, SVLRMNet,
                        format_layers)
 
 WRAPPER_KEYS = ("state_dict", "model", "net")
@@ -292,7 +291,7 @@ def check_scale(text):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="export.py", description=DESCRIPTION,
+        prog="python3 -m tools.export", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkpoint", metavar="CHECKPOINT", help="torch.save()d checkpoint")
     parser.add_argument("output", metavar="OUT.safetensors", help="weights file to write")

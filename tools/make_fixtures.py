@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Generate the golden fixtures of tests/fixtures/ (see tests/fixtures/README.md).
 
 Why this exists: the C++ inference must match PyTorch. Each fixture is a small
@@ -16,9 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
-import export
-import safetensors_io
-from svlrm_net import PAPER_LAYERS, SVLRMNet, load_model
+from . import export, safetensors_io
+from .svlrm_net import PAPER_LAYERS, SVLRMNet, load_model
 
 TOOLS_DIR = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(os.path.dirname(TOOLS_DIR), "tests", "fixtures")
@@ -96,7 +94,7 @@ def write_case(path, net, model_file, rng, height, width):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog="python3 -m tools.make_fixtures", description=__doc__)
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as functional
 from torch import nn
 
-import safetensors_io
+from . import safetensors_io
 
 FORMAT_VERSION = "1"
 PAPER_LAYERS = [(2, 64, 3)] + [(64, 64, 3)] * 10 + [(64, 2, 3)]

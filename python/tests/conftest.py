@@ -2,11 +2,12 @@
 
 Independent references: the C++ library through the svlrm command-line tool (the same
 code, reached through files), float64 numpy re-derivations of the formulas, the
-trainer's numpy resamplers, skimage, and the PyTorch network (tools/svlrm_net.py)."""
+trainer's numpy resamplers, skimage, and the PyTorch network (tools/svlrm_net.py); the
+package `tools` is imported from the source tree (on PYTHONPATH, or the current folder
+with `python3 -m pytest` from the repository root)."""
 
 import os
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,8 +15,6 @@ import pytest
 SOURCE = os.environ.get("SVLRM_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 CLI = os.environ.get("SVLRM_CLI")
 MODELS = os.path.join(SOURCE, "models")
-sys.path.insert(0, os.path.join(SOURCE, "tools"))
-sys.path.insert(0, os.path.join(SOURCE, "tools", "train"))
 
 
 def rng_images(seed, h=37, w=45, guide_channels=1, src_channels=None, lo=0.0, hi=1.0):

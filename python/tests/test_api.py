@@ -73,7 +73,7 @@ def test_hand_crafted_filter_is_eq_12(cli):
 
 
 def test_joint_bilateral_upsample_matches_the_trainer_and_the_cli(cli):
-    import degrade
+    from tools.train import degrade
 
     g, _ = rng_images(5, 48, 64)
     low = rng_images(6, 12, 16)[1]
@@ -100,7 +100,7 @@ def test_rolling_guidance_filter_matches_the_cli(cli):
 
 
 def test_resampling_matches_the_trainer():
-    import degrade
+    from tools.train import degrade
 
     _, s = rng_images(9, 20, 30)
     up = svlrm.resize_bicubic(s, 90, 60)
@@ -144,7 +144,7 @@ def test_joint_filter_matches_the_cli_on_every_backend(cli):
 
 def test_joint_filter_matches_pytorch():
     import torch
-    import svlrm_net
+    from tools import svlrm_net
 
     g, s = smooth_pair(12, 40, 44)
     path = os.path.join(MODELS, "depth_sr.safetensors")  # valid_range normalisation too

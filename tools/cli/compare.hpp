@@ -9,10 +9,10 @@
 #include "network.hpp"
 #include "outputs.hpp"
 #include "pipeline.hpp"
+#include "stopwatch.hpp"
 
 #include <svlrm/svlrm.hpp>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -26,7 +26,7 @@ namespace svlrm_cli {
 inline constexpr float compare_error_range = 0.1f;
 
 // Whether a model filters depth (its training task, metadata "task"): its inputs then
-// follow the depth-file rule (svlrm_io::depth_channel).
+// follow the depth-file rule (svlrm_tools::depth_channel).
 inline bool depth_model(const svlrm::model& m) {
     const std::string* t = m.meta("task");
     return t && (*t == "depth_upsampling" || *t == "depth_restoration");
@@ -47,9 +47,7 @@ struct compared {
 
 template <class F>
 compared timed(std::string name, svlrm::image<float> out, F&& f) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f(out);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const double ms = svlrm_tools::time_ms([&] { f(out); });
     return {std::move(name), std::move(out), ms};
 }
 
@@ -68,20 +66,20 @@ inline int run_compare(const arguments& args) {
     progress_bar tiles(progress_wanted(args));
     tiles.set_label("svlrm");
 
-    svlrm::image<float> input = svlrm_io::read_image(in_path).pixels;
-    const svlrm::image<float> guide = svlrm_io::read_image(guide_path).pixels;
+    svlrm::image<float> input = svlrm_tools::read_image(in_path).pixels;
+    const svlrm::image<float> guide = svlrm_tools::read_image(guide_path).pixels;
     std::optional<svlrm::image<float>> truth;
-    if (truth_path) truth = svlrm_io::read_image(*truth_path).pixels;
+    if (truth_path) truth = svlrm_tools::read_image(*truth_path).pixels;
     // The model follows from the sizes (upsampling or not) and the file names; a depth
     // model's input and truth are depth files.
     const int scale0 = down > 1 ? down : check_sizes({.upsamples = true}, args, input, in_path, guide, guide_path);
     const std::string bundled = scale0 > 1 ? "depth_sr" : in_path == guide_path ? "image_denoise" : "depth_restore";
     const svlrm::model m = load_model(args, bundled);
     if (depth_model(m)) {
-        input = svlrm_io::depth_channel(input);
-        if (truth) *truth = svlrm_io::depth_channel(*truth);
+        input = svlrm_tools::depth_channel(input);
+        if (truth) *truth = svlrm_tools::depth_channel(*truth);
     }
-    if (args.has("missing-zero")) svlrm_io::fill_missing_zero(input, in_path.string());
+    if (args.has("missing-zero")) svlrm_tools::fill_missing_zero(input, in_path.string());
     if (down > 1) {
         svlrm::image<float> low(input.width() / down, input.height() / down, input.channels());
         svlrm::decimate(input.view(), low.view(), down);
@@ -144,6 +142,7 @@ inline int run_compare(const arguments& args) {
     }
 
     // Row 1: guide, the methods' results, the truth. Row 2: alpha, beta, the error maps.
+    using svlrm_tools::colorize, svlrm_tools::colorize_robust, svlrm_tools::montage, svlrm_tools::shrink_rgb;
     std::vector<svlrm::image<float>> top{shrink_rgb(guide, panel)}, bottom;
     for (const auto& r : runs) top.push_back(shrink_rgb(r.result, panel));
     if (truth) top.push_back(shrink_rgb(*truth, panel));

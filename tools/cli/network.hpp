@@ -3,45 +3,25 @@
 #pragma once
 
 #include "arguments.hpp"
+#include "bundled_models.hpp"
 #include "progress.hpp"
 #include <svlrm/backends.hpp>
 #include <svlrm/svlrm.hpp>
 
 #include <cstdio>
-#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <system_error>
-#include <vector>
 
 namespace svlrm_cli {
-
-namespace fs = std::filesystem;
-
-// Where a bundled model may be: the source tree's models/ (compiled in, for a build
-// tree) and <prefix>/share/svlrm/models next to an installed executable.
-inline std::vector<fs::path> model_dirs() {
-    std::vector<fs::path> dirs{fs::path(SVLRM_MODELS_DIR)};
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) dirs.push_back(exe.parent_path().parent_path() / SVLRM_INSTALL_DATADIR / "svlrm" / "models");
-    return dirs;
-}
 
 // --model, else the bundled <task>.safetensors; a runtime error naming the places
 // searched when there is none.
 inline svlrm::model load_model(const arguments& args, const std::string& bundled) {
     if (const auto m = args.text("model")) return svlrm::model::load(*m);
     if (bundled.empty()) throw usage_error("this command needs --model FILE");
-    std::string searched;
-    for (const auto& d : model_dirs()) {
-        const fs::path p = d / (bundled + ".safetensors");
-        if (fs::exists(p)) return svlrm::model::load(p);
-        searched += (searched.empty() ? "" : ", ") + d.string();
-    }
-    throw std::runtime_error("no bundled model " + bundled + ".safetensors (searched " + searched +
-                             "); pass --model FILE");
+    if (const auto path = svlrm_tools::find_bundled_model(bundled)) return svlrm::model::load(*path);
+    throw std::runtime_error(svlrm_tools::missing_bundled_model(bundled) + "; pass --model FILE");
 }
 
 class network {

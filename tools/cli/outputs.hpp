@@ -31,7 +31,7 @@ inline bool readable_extension(const std::string& ext) { return writable_extensi
 
 // A usage error unless the output format (chosen by extension) can be written.
 inline void check_output_path(const fs::path& p) {
-    const std::string e = svlrm_io::lower_ext(p);
+    const std::string e = svlrm_tools::lower_ext(p);
     if (!writable_extension(e))
         throw usage_error(p.string() + ": unsupported output format '" + e + "' (png, pfm, npy)");
 }
@@ -60,7 +60,7 @@ public:
                 // Same extension, so that image_io picks the same format.
                 const fs::path tmp = f.path.parent_path() / (".svlrm-partial-" + f.path.filename().string());
                 temporary.push_back(tmp);
-                svlrm_io::write_image(tmp, f.pixels.view(), f.bits);
+                svlrm_tools::write_image(tmp, f.pixels.view(), f.bits);
             }
             for (std::size_t i = 0; i < files_.size(); ++i) fs::rename(temporary[i], files_[i].path);
         } catch (...) {

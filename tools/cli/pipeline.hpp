@@ -114,10 +114,10 @@ private:
 
     void one(const fs::path& in_path, const fs::path& guide_path, const fs::path& out_path,
              const std::optional<std::string>& prefix, const filter_fn& f) {
-        svlrm_io::loaded_image in = svlrm_io::read_image(in_path);
-        if (task_.depth) in.pixels = svlrm_io::depth_channel(in.pixels);
-        if (args_.has("missing-zero")) svlrm_io::fill_missing_zero(in.pixels, in_path.string());
-        const svlrm::image<float> guide = task_.guided ? svlrm_io::read_image(guide_path).pixels : in.pixels;
+        svlrm_tools::loaded_image in = svlrm_tools::read_image(in_path);
+        if (task_.depth) in.pixels = svlrm_tools::depth_channel(in.pixels);
+        if (args_.has("missing-zero")) svlrm_tools::fill_missing_zero(in.pixels, in_path.string());
+        const svlrm::image<float> guide = task_.guided ? svlrm_tools::read_image(guide_path).pixels : in.pixels;
         const int scale = check_sizes(task_, args_, in.pixels, in_path, guide, task_.guided ? guide_path : in_path);
         filter_result r = f(in.pixels, guide, scale);
         output_set outs;
@@ -125,8 +125,8 @@ private:
         if (prefix && !r.alpha.empty()) {
             outs.add(*prefix + "_alpha.pfm", r.alpha);
             outs.add(*prefix + "_beta.pfm", r.beta);
-            outs.add(*prefix + "_alpha.png", colorize_robust(r.alpha));
-            outs.add(*prefix + "_beta.png", colorize_robust(r.beta));
+            outs.add(*prefix + "_alpha.png", svlrm_tools::colorize_robust(r.alpha));
+            outs.add(*prefix + "_beta.png", svlrm_tools::colorize_robust(r.beta));
         }
         outs.commit();
     }
@@ -138,7 +138,7 @@ private:
         if (!fs::is_directory(dir)) return std::nullopt;
         std::vector<fs::path> found;  // any readable extension, any case; the first by name
         for (const auto& e : fs::directory_iterator(dir))
-            if (e.is_regular_file() && e.path().stem() == name.stem() && readable_extension(svlrm_io::lower_ext(e.path())))
+            if (e.is_regular_file() && e.path().stem() == name.stem() && readable_extension(svlrm_tools::lower_ext(e.path())))
                 found.push_back(e.path());
         if (found.empty()) return std::nullopt;
         return *std::min_element(found.begin(), found.end());
@@ -153,7 +153,7 @@ private:
             throw usage_error(in_dir.string() + " is a folder but the guide " + guide_dir.string() + " is not");
         std::vector<fs::path> inputs;
         for (const auto& e : fs::directory_iterator(in_dir))
-            if (e.is_regular_file() && readable_extension(svlrm_io::lower_ext(e.path()))) inputs.push_back(e.path());
+            if (e.is_regular_file() && readable_extension(svlrm_tools::lower_ext(e.path()))) inputs.push_back(e.path());
         std::sort(inputs.begin(), inputs.end());
         if (inputs.empty()) throw std::runtime_error(in_dir.string() + ": no png, pfm, npy, bmp, jpg or tif files");
         // Every guide is found before anything is written.
@@ -167,7 +167,7 @@ private:
         fs::create_directories(out_dir);
         bar_.set_label("svlrm");
         for (std::size_t i = 0; i < inputs.size(); ++i) {
-            std::string ext = format_ ? "." + *format_ : svlrm_io::lower_ext(inputs[i]);
+            std::string ext = format_ ? "." + *format_ : svlrm_tools::lower_ext(inputs[i]);
             if (read_only_extension(ext)) ext = ext == ".exr" ? ".pfm" : ".png";
             fs::path out = out_dir / inputs[i].stem();
             out += ext;

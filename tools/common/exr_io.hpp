@@ -22,7 +22,7 @@
 #include <OpenEXR/ImfIO.h>
 #include <OpenEXR/ImfInputFile.h>
 
-namespace svlrm_io::exr_detail {
+namespace svlrm_tools::exr_detail {
 
 // OpenEXR reads through this from a buffer in memory.
 class memory_stream final : public Imf::IStream {
@@ -126,4 +126,4 @@ inline decoded decode(const std::vector<unsigned char>& bytes, std::uint64_t max
     return d;
 }
 
-}  // namespace svlrm_io::exr_detail
+}  // namespace svlrm_tools::exr_detail

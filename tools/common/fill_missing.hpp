@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace svlrm_io {
+namespace svlrm_tools {
 
 // Fills the zero pixels of every channel of `img` in place; `name` is for the error
 // raised when a channel has no nonzero pixel at all.
@@ -44,4 +44,4 @@ inline void fill_missing_zero(svlrm::image<float>& img, const std::string& name)
     }
 }
 
-}  // namespace svlrm_io
+}  // namespace svlrm_tools

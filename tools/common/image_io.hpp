@@ -35,7 +35,7 @@
 #include <system_error>
 #include <vector>
 
-namespace svlrm_io {
+namespace svlrm_tools {
 
 class io_error : public std::runtime_error {
 public:
@@ -487,4 +487,4 @@ inline void write_image(const std::filesystem::path& p, svlrm::image_view<const 
     throw io_error(p.string() + ": unsupported output format '" + e + "' (png, pfm, npy)");
 }
 
-}  // namespace svlrm_io
+}  // namespace svlrm_tools

@@ -13,7 +13,7 @@
 
 #include <jpeglib.h>
 
-namespace svlrm_io::jpeg_detail {
+namespace svlrm_tools::jpeg_detail {
 
 struct error_manager {
     jpeg_error_mgr base;
@@ -65,4 +65,4 @@ const char* decode(const std::vector<unsigned char>& bytes, Allocate&& allocate,
     return nullptr;
 }
 
-}  // namespace svlrm_io::jpeg_detail
+}  // namespace svlrm_tools::jpeg_detail

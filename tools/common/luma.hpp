@@ -4,7 +4,7 @@
 
 #include <svlrm/image.hpp>
 
-namespace svlrm_io {
+namespace svlrm_tools {
 
 // A 3-channel image as its luma; any other image as it is.
 inline svlrm::image<float> luma(const svlrm::image<float>& v) {
@@ -20,4 +20,4 @@ inline svlrm::image<float> luma(const svlrm::image<float>& v) {
 // decide what is depth (the CLI's upsample and restore; compare for a depth model).
 inline svlrm::image<float> depth_channel(const svlrm::image<float>& v) { return luma(v); }
 
-}  // namespace svlrm_io
+}  // namespace svlrm_tools

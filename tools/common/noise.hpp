@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <random>
 
-namespace svlrm_io {
+namespace svlrm_tools {
 
 inline constexpr double table2_sigma = 0.08;  // of the value range
 
@@ -33,4 +33,4 @@ inline svlrm::image<float> table2_noise(const svlrm::image<float>& clean, double
     return noisy;
 }
 
-}  // namespace svlrm_io
+}  // namespace svlrm_tools

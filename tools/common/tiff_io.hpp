@@ -15,7 +15,7 @@
 
 #include <tiffio.h>
 
-namespace svlrm_io::tiff_detail {
+namespace svlrm_tools::tiff_detail {
 
 // libtiff reads through these from a buffer in memory.
 struct memory_file {
@@ -131,4 +131,4 @@ inline decoded decode(const std::vector<unsigned char>& bytes, std::size_t max_p
     return d;
 }
 
-}  // namespace svlrm_io::tiff_detail
+}  // namespace svlrm_tools::tiff_detail

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace svlrm_io {
+namespace svlrm_tools {
 
 // Maps a 1-channel image to [0, 1] by its own range (alpha and beta maps).
 inline svlrm::image<float> normalized(const svlrm::image<float>& v) {
@@ -25,4 +25,4 @@ inline svlrm::image<float> error_map(const svlrm::image<float>& a, const svlrm::
     return out;
 }
 
-}  // namespace svlrm_io
+}  // namespace svlrm_tools

@@ -11,10 +11,10 @@
 #include "harness.hpp"
 #include "luma.hpp"
 #include "report.hpp"
+#include "stopwatch.hpp"
 #include "visualize.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -26,10 +26,6 @@ namespace svlrm_eval {
 namespace {
 
 using svlrm::image;
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // Panels (grey or RGB) cropped to side x side around their centres, in rows of `columns`,
 // so that the figures show pixels at their own size.
@@ -86,7 +82,7 @@ std::vector<setting> guided_filter_grid() {
                                  std::to_string(r) + ", eps = " + fmt("%g", eps) + ")",
                              [=](const image<float>& f, const image<float>& i, image<float>& o) {
                                  if (colour) return svlrm::guided_filter(f.view(), i.view(), o.view(), r, eps);
-                                 svlrm::guided_filter(svlrm_io::luma(f).view(), i.view(), o.view(), r, eps);
+                                 svlrm::guided_filter(svlrm_tools::luma(f).view(), i.view(), o.view(), r, eps);
                              }});
     return g;
 }
@@ -201,7 +197,7 @@ struct structure_masks {
 
 structure_masks structure_of(const image<float>& input) {
     image<float> coarse(input.width(), input.height(), 1);
-    const image<float> grey = svlrm_io::luma(input);
+    const image<float> grey = svlrm_tools::luma(input);
     svlrm::rolling_guidance(grey.view(), coarse.view(), 1, svlrm::joint_bilateral{},
                             {svlrm::rolling_start::gaussian, 4.0});
     const auto e = gradient_energy(coarse);
@@ -244,7 +240,7 @@ std::string scale_aware(const settings& s) {
         if (const auto m = load_model(s, name)) nets.emplace(name, network(*m));
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(dir)) {
-        const auto ext = svlrm_io::lower_ext(e.path());
+        const auto ext = svlrm_tools::lower_ext(e.path());
         if (ext == ".jpg" || ext == ".png") files.push_back(e.path());
     }
     std::sort(files.begin(), files.end());
@@ -262,13 +258,13 @@ std::string scale_aware(const settings& s) {
         for (std::size_t k = 0; k < methods.size(); ++k) {
             const std::string& m = methods[k];
             image<float> o(in.width(), in.height(), in.channels());
-            const auto t0 = std::chrono::steady_clock::now();
+            const svlrm_tools::stopwatch timer;
             if (k == 0) svlrm::rolling_guidance(in.view(), o.view(), 1, svlrm::joint_bilateral{});
             else if (k == 1) svlrm::rolling_guidance_filter(in.view(), o.view(), 3.0, 0.1, 4);
             else if (nets.count(inner_models[k - 2]))
                 svlrm::rolling_guidance(in.view(), o.view(), 4, nets.at(inner_models[k - 2]));
             else continue;
-            seconds[m] += seconds_since(t0);
+            seconds[m] += timer.seconds();
             const auto [texture, edges] = texture_measures(in, o, masks);
             sums[m].first += texture;
             sums[m].second += edges;
@@ -308,9 +304,9 @@ std::string flash_deblurring(const settings& s) {
     const auto pairs = flash_pairs(s);
     std::string md = "## Flash / no-flash deblurring (paper Sec. 5.6)\n\n";
     if (pairs.empty()) {
-        std::fprintf(stderr, "svlrm_eval: no flash pairs in %s (tools/eval/make_flash_pairs.py): section left out\n",
+        std::fprintf(stderr, "svlrm_eval: no flash pairs in %s (python3 -m tools.eval.make_flash_pairs): section left out\n",
                      s.flash_pairs.string().c_str());
-        return md + "No synthetic pairs found (make them with `tools/eval/make_flash_pairs.py`).\n\n";
+        return md + "No synthetic pairs found (make them with `python3 -m tools.eval.make_flash_pairs`).\n\n";
     }
     md += "Protocol: " + std::to_string(pairs.size()) +
           " held-out synthetic pairs (`tools/eval/make_flash_pairs.py`: the trainer's recipe `tools/train/flash.py` on "
@@ -328,24 +324,24 @@ std::string flash_deblurring(const settings& s) {
     md += metrics_row("no-flash input (blurred, noisy)", input.mean("no-flash input"), 0);
     std::vector<tuned> baselines;
     for (const auto& grid : {guided_filter_grid(), bilateral_grid(), hand_crafted_grid()}) {
-        const auto t0 = std::chrono::steady_clock::now();
+        const svlrm_tools::stopwatch timer;
         baselines.push_back(tune(grid, pairs));
         md += metrics_row(baselines.back().best.label + ", tuned", baselines.back().mean,
-                          seconds_since(t0) / double(grid.size()));
+                          timer.seconds() / double(grid.size()));
     }
     const auto model = load_model(s, "flash_deblur");
     std::vector<image<float>> ours;
     if (model) {
         const network net(*model);
         table t;
-        const auto t0 = std::chrono::steady_clock::now();
+        const svlrm_tools::stopwatch timer;
         for (const auto& p : pairs) {
             image<float> o(p.truth.width(), p.truth.height(), 3);
             net.apply(p.flash.view(), p.noflash.view(), o.view());
             ours.push_back(clipped(std::move(o)));
             t.add("svlrm", {svlrm::psnr(ours.back().view(), p.truth.view()), svlrm::ssim(ours.back().view(), p.truth.view()), 0});
         }
-        md += metrics_row("SVLRM `flash_deblur`", t.mean("svlrm"), seconds_since(t0));
+        md += metrics_row("SVLRM `flash_deblur`", t.mean("svlrm"), timer.seconds());
     }
     md += "\nPer image (PSNR, dB): ";
     for (std::size_t i = 0; i < pairs.size(); ++i) {

@@ -9,11 +9,11 @@
 #include "depth_real.hpp"
 #include "harness.hpp"
 #include "report.hpp"
-#include "../cli/colormap.hpp"
+#include "stopwatch.hpp"
+#include "colormap.hpp"
 #include "fill_missing.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -79,7 +79,7 @@ dataset nyu(const settings& s) {
     std::vector<std::string> ids;
     for (const auto& e : fs::directory_iterator(dir / "rgb")) {
         const std::string stem = e.path().stem().string();  // rgb_00000
-        if (svlrm_io::lower_ext(e.path()) == ".jpg" && stem.rfind("rgb_", 0) == 0) ids.push_back(stem.substr(4));
+        if (svlrm_tools::lower_ext(e.path()) == ".jpg" && stem.rfind("rgb_", 0) == 0) ids.push_back(stem.substr(4));
     }
     std::sort(ids.begin(), ids.end());
     if (s.limit > 0 && ids.size() > std::size_t(s.limit)) ids.resize(std::size_t(s.limit));
@@ -111,7 +111,7 @@ dataset middlebury(const settings& s) {
             f.valid[i] = std::isfinite(f.truth.data()[i]) && f.truth.data()[i] > 0.0f;
             if (!f.valid[i]) f.source.data()[i] = 0.0f, f.truth.data()[i] = 0.0f;
         }
-        svlrm_io::fill_missing_zero(f.source, scene);  // unknown disparity: the nearest known, before decimating
+        svlrm_tools::fill_missing_zero(f.source, scene);  // unknown disparity: the nearest known, before decimating
         d.frames.push_back(std::move(f));
     }
     d.protocol = "Protocol: `middlebury2014_trainingQ` Adirondack and Motorcycle (the trainer's validation scenes, "
@@ -135,7 +135,7 @@ dataset rendered(const settings& s) {
     if (d.frames.empty())
         d.skipped = "skipped: no rendered validation frames found (`--rendered DIR`, default "
                     "`${SVLRM_RENDER_CACHE:-$HOME/.cache/svlrm/render}/rooms_v1`; made by "
-                    "`tools/train/render/render.py --seeds 900000:900040`). Machines without the render cache have no "
+                    "`python3 -m tools.train.render.render --seeds 900000:900040`). Machines without the render cache have no "
                     "such table.";
     d.protocol = "Protocol: the first " + std::to_string(d.frames.size()) +
                  " finished validation frames (seeds 900000..900039, never trained on) of the render cache "
@@ -167,7 +167,7 @@ double masked_mean(const frame& f) {
 
 // Turbo over [lo, hi] (the 1st..99th percentile of the valid truth); holes of `mask` black.
 image<float> coloured(const image<float>& v, float lo, float hi, const std::vector<char>* mask = nullptr) {
-    image<float> c = svlrm_cli::colorize(v, lo, hi);
+    image<float> c = svlrm_tools::colorize(v, lo, hi);
     if (mask)
         for (std::size_t i = 0; i < mask->size(); ++i)
             if (!(*mask)[i])
@@ -187,7 +187,7 @@ std::pair<float, float> colour_range(const frame& f) {
 std::string evaluate(const settings& s, const dataset& d, const std::vector<depth_network>& nets) {
     std::string md = "### " + d.title + "\n\n";
     if (!d.skipped.empty()) return md + d.skipped + "\n\n";
-    const auto t0 = std::chrono::steady_clock::now();
+    const svlrm_tools::stopwatch timer;
     const int scales[3] = {4, 8, 16};
     std::vector<std::string> order;
     std::map<std::string, std::map<int, double>> rmse, relative;
@@ -203,7 +203,7 @@ std::string evaluate(const settings& s, const dataset& d, const std::vector<dept
         for (const int scale : scales) {
             image<float> low(w / scale, h / scale);
             svlrm::decimate(f.source.view(), low.view(), scale);
-            svlrm_io::fill_missing_zero(low, d.key + " " + f.name + " x" + std::to_string(scale));
+            svlrm_tools::fill_missing_zero(low, d.key + " " + f.name + " x" + std::to_string(scale));
             image<float> bicubic(w, h), gf(w, h), jbu(w, h);
             svlrm::resize_bicubic(low.view(), bicubic.view());
             svlrm::guided_filter(f.guide.view(), bicubic.view(), gf.view(), 2 * scale, 1e-4);
@@ -236,7 +236,7 @@ std::string evaluate(const settings& s, const dataset& d, const std::vector<dept
             std::fprintf(stderr, "  depth_real %s: %s x%d done\n", d.key.c_str(), f.name.c_str(), scale);
         }
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double seconds = timer.seconds();
     std::fprintf(stderr, "  depth_real %s: %zu frames in %.1f s\n", d.key.c_str(), d.frames.size(), seconds);
     md += d.protocol + " RMSE in " + (d.unit == "mm" ? "millimetres" : "disparity pixels") +
           " on the valid pixels of the full-resolution " + (d.unit == "mm" ? "depth" : "disparity") +
@@ -262,7 +262,7 @@ std::string metadata_value(const svlrm::model& m, const std::string& key, const 
 // ---- encodings: one depth in the encodings a user's file may have ----------------------
 
 // How a low-resolution depth (millimetres) is written to a "file" (the unit-scale values
-// that svlrm_io::read_image gives for it) and how the filtered result is read back to mm.
+// that svlrm_tools::read_image gives for it) and how the filtered result is read back to mm.
 struct encoding {
     std::string label;
     std::function<float(double mm)> encode;  // mm -> unit-scale value of the file
@@ -323,7 +323,7 @@ std::vector<depth_network> depth_networks(const settings& s) {
 std::string depth_encodings(const settings& s) {
     std::vector<depth_network> nets = depth_networks(s);
 
-    const auto t0 = std::chrono::steady_clock::now();
+    const svlrm_tools::stopwatch timer;
     std::string md = "## Depth encodings: one depth map in the units a user's file may have\n\n";
     // Frames: the rendered validation frames and the NYU raw frames of depth_real, in millimetres.
     std::vector<frame> frames;
@@ -340,9 +340,9 @@ std::string depth_encodings(const settings& s) {
           std::to_string(n_rendered) + " rendered validation frames and the " + std::to_string(n_nyu) +
           " NYU raw frames of the section above (cropped to a multiple of 16), " + std::to_string(frames.size()) +
           " in all; holes (0) of the full-resolution depth are filled from the nearest valid pixel "
-          "(`svlrm_io::fill_missing_zero`) before the point decimation `d[s-1::s, s-1::s]`, so the low-resolution "
+          "(`svlrm_tools::fill_missing_zero`) before the point decimation `d[s-1::s, s-1::s]`, so the low-resolution "
           "depth z (mm, whole numbers as in the file) has no holes, and its range is [zlo, zhi]. Each encoding "
-          "below writes z as a user's file would hold it, on the unit scale `svlrm_io::read_image` gives "
+          "below writes z as a user's file would hold it, on the unit scale `svlrm_tools::read_image` gives "
           "(u8 / 255, u16 / 65535, float as is: `svlrm upsample` reads a 16-bit PNG so, as float), and goes "
           "through exactly what `svlrm upsample` does with it: the model's upsampling to the guide's size "
           "(`svlrm::upsample_input`: bicubic or JBU on the guide's luma, as the model was trained), then "
@@ -360,7 +360,7 @@ std::string depth_encodings(const settings& s) {
           "The last two rows score the bicubic inputs themselves (reference and inverse depth, decoded): what "
           "part of an inverse-depth gap the interpolation makes before the network." + notes + "\n\n";
     if (frames.empty() || nets.empty()) return md + "No frames or no depth models: no table.\n\n";
-    for (auto& f : frames) svlrm_io::fill_missing_zero(f.source, "encodings " + f.name);
+    for (auto& f : frames) svlrm_tools::fill_missing_zero(f.source, "encodings " + f.name);
 
     const int scales[3] = {4, 8, 16};
     const std::vector<std::string> labels = [] {
@@ -435,7 +435,7 @@ std::string depth_encodings(const settings& s) {
         md += row("bicubic input alone, inverse depth", bicubic_rmse[4], &bicubic_rmse[0]);
         md += "\n";
     }
-    const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60.0;
+    const double minutes = timer.seconds() / 60.0;
     std::fprintf(stderr, "  encodings: %.1f min\n", minutes);
     return md;
 }
@@ -445,7 +445,7 @@ std::string depth_real(const settings& s) {
     // then every --depth-models file, named by its stem.
     std::vector<depth_network> nets = depth_networks(s);
 
-    const auto t0 = std::chrono::steady_clock::now();
+    const svlrm_tools::stopwatch timer;
     std::string md =
         "## Depth upsampling on real sensor and rendered depth\n\n"
         "Guided depth upsampling x4 / x8 / x16 where the depth is real (a Kinect, stereo) or rendered, "
@@ -460,7 +460,7 @@ std::string depth_real(const settings& s) {
         md += std::string(i ? "," : "") + " `" + nets[i].label + "` (input_normalisation " + nets[i].normalisation + ")";
     md += nets.empty() ? " none found.\n\n" : ".\n\n";
     for (const auto& d : {nyu(s), middlebury(s), rendered(s)}) md += evaluate(s, d, nets);
-    const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60.0;
+    const double minutes = timer.seconds() / 60.0;
     std::fprintf(stderr, "  depth_real: %.1f min\n", minutes);
     return md;
 }

@@ -25,9 +25,9 @@
 #include "noise.hpp"
 #include "visualize.hpp"
 #include "report.hpp"
+#include "stopwatch.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <cstdio>
 #include <filesystem>
@@ -44,8 +44,8 @@
 
 namespace fs = std::filesystem;
 using svlrm::image;
-using svlrm_io::error_map;
-using svlrm_io::normalized;
+using svlrm_tools::error_map;
+using svlrm_tools::normalized;
 using svlrm_eval::fmt;
 using svlrm_eval::metrics;
 using svlrm_eval::table;
@@ -84,7 +84,7 @@ std::string depth_restoration(const settings& s) {
         std::snprintf(stem, sizeof stem, "Middlebury_%02d", i);
         const image<float> guide = load(dir / (std::string(stem) + "_clean_color.png"));
         const image<float> clean = load(dir / (std::string(stem) + "_clean_depth.png"));
-        const image<float> noisy = svlrm_io::table2_noise(clean, 1.0, 2000u + unsigned(i));  // 8-bit: range 0..255
+        const image<float> noisy = svlrm_tools::table2_noise(clean, 1.0, 2000u + unsigned(i));  // 8-bit: range 0..255
         const long w = clean.width(), h = clean.height();
         image<float> gf(w, h), jbf(w, h), hc(w, h), ours(w, h), alpha(w, h), beta(w, h);
         svlrm::guided_filter(guide.view(), noisy.view(), gf.view(), 8, 0.01);
@@ -243,7 +243,7 @@ std::string denoising(const settings& s) {
     if (e2e_model) e2e.emplace(*e2e_model);
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(dir))
-        if (svlrm_io::lower_ext(e.path()) == ".png") files.push_back(e.path());
+        if (svlrm_tools::lower_ext(e.path()) == ".png") files.push_back(e.path());
     std::sort(files.begin(), files.end());
     if (s.limit > 0 && files.size() > std::size_t(s.limit)) files.resize(std::size_t(s.limit));
     std::mt19937 rng(68);
@@ -252,7 +252,7 @@ std::string denoising(const settings& s) {
     for (std::size_t i = 0; i < files.size(); ++i) {
         const image<float> clean = load(files[i]);
         const double sigma = sigma_of(rng);
-        const image<float> noisy = svlrm_io::add_gaussian_noise(clean, sigma, 3000u + unsigned(i));
+        const image<float> noisy = svlrm_tools::add_gaussian_noise(clean, sigma, 3000u + unsigned(i));
         const long w = clean.width(), h = clean.height();
         image<float> gf(w, h), hc(w, h), ours(w, h);
         svlrm::guided_filter(noisy.view(), noisy.view(), gf.view(), 2, 0.005);
@@ -347,7 +347,7 @@ int main(int argc, char** argv) try {
         s.flash_pairs = home ? fs::path(home) / ".cache/svlrm/flash_pairs" : fs::path();
     }
     fs::create_directories(s.figures);
-    const auto t0 = std::chrono::steady_clock::now();
+    const svlrm_tools::stopwatch timer;
     std::string md = "# Results\n\nMade by `tools/eval/run_eval.sh` (the program `tools/eval/eval.cpp`, which uses the "
                      "library's own code path; network backend: `" +
                      svlrm::compiled_backends::having("exact").front() +  // what harness.hpp's "auto" + "exact" takes
@@ -362,7 +362,7 @@ int main(int argc, char** argv) try {
     if (s.runs("encodings")) md += svlrm_eval::depth_encodings(s);
     if (s.runs("flash")) md += svlrm_eval::flash_deblurring(s);
     if (s.runs("scale_aware")) md += svlrm_eval::scale_aware(s);
-    const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60.0;
+    const double minutes = timer.seconds() / 60.0;
     // Figures written above, relative to docs/ (where results.md lives by default).
     const std::string fig = fs::relative(s.figures, s.out.parent_path().empty() ? fs::path(".") : s.out.parent_path()).string();
     md += "## Figures\n\nOne example per protocol (Table 2: scene 5; Ferstl: art at x8 on the noisy input; BSD68: "

@@ -42,7 +42,7 @@ struct settings {
     bool runs(const std::string& section) const { return only.empty() || only.count(section) != 0; }
 };
 
-inline svlrm::image<float> load(const fs::path& p) { return svlrm_io::read_image(p).pixels; }
+inline svlrm::image<float> load(const fs::path& p) { return svlrm_tools::read_image(p).pixels; }
 
 inline svlrm::image<float> clipped(svlrm::image<float> v) {
     for (long i = 0; i < v.width() * v.height() * v.channels(); ++i) v.data()[i] = std::clamp(v.data()[i], 0.0f, 1.0f);
@@ -57,7 +57,7 @@ inline void figure(const settings& s, const std::string& name, const svlrm::imag
         svlrm::resize_bilinear(small.view(), half.view());
         small = std::move(half);
     }
-    svlrm_io::write_png(s.figures / (name + ".png"), svlrm::image_view<const float>(clipped(small).view()));
+    svlrm_tools::write_png(s.figures / (name + ".png"), svlrm::image_view<const float>(clipped(small).view()));
 }
 
 // The same model run with filter_options::self_ensemble (8 rotated / reflected passes averaged).

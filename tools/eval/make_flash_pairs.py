@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Writes the held-out synthetic flash / no-flash pairs that svlrm_eval's `flash` section scores.
 
 Why this exists: the pair recipe is the trainer's (tools/train/flash.py), so the
@@ -8,8 +7,8 @@ evaluation pairs are made by the same code, from the images the trainer never se
   NAME_flash.png (the guide), NAME_noflash.png (blurred, noisy input), NAME_truth.png.
 The trainer validates on 256x256 crops of some of these images with other seeds.
 
-    tools/eval/make_flash_pairs.py [DATASETS] [OUT_DIR]   (default ../shared/datasets,
-                                                           ~/.cache/svlrm/flash_pairs)
+    python3 -m tools.eval.make_flash_pairs [DATASETS] [OUT_DIR]   (default ../shared/datasets,
+                                                                ~/.cache/svlrm/flash_pairs)
 """
 
 import os
@@ -18,9 +17,7 @@ import sys
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "train"))
-import data  # noqa: E402
-import flash  # noqa: E402
+from ..train import data, flash
 
 DEFAULT_OUT = os.path.join(os.path.expanduser("~"), ".cache", "svlrm", "flash_pairs")
 

@@ -12,5 +12,5 @@ data=${1:-${SVLRM_DATA:-../shared/datasets}}
 shift $(( $# > 0 ? 1 : 0 ))
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j2 --target svlrm_eval
-/usr/bin/python3 tools/eval/make_flash_pairs.py "$data"  # the flash section's held-out synthetic pairs (cache)
+/usr/bin/python3 -m tools.eval.make_flash_pairs "$data"  # the flash section's held-out synthetic pairs (cache)
 build/tools/eval/svlrm_eval --data "$data" --models models --out docs/results.md --figures docs/images/results "$@"

@@ -1,5 +1,4 @@
-#!/usr/bin/python3
-"""Export public-style checkpoints with tools/export.py and write golden cases.
+"""Export public-style checkpoints with tools.export and write golden cases.
 
 Why this exists: a C++ CTest runs it to check the whole path a user takes, from a
 torch.save()d re-implementation checkpoint through the export command to the C++
@@ -23,7 +22,6 @@ any failure, including a float64 mismatch between the export and the original.
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -31,12 +29,9 @@ import numpy as np
 import torch
 from torch import nn
 
-TOOLS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, TOOLS_DIR)
-
-import safetensors_io  # noqa: E402
-from make_fixtures import calibrate, calibration_batch, random_plane  # noqa: E402
-from svlrm_net import load_model  # noqa: E402
+from .. import run_module, safetensors_io
+from ..make_fixtures import calibrate, calibration_batch, random_plane
+from ..svlrm_net import load_model
 
 CHANNELS = 8
 DEPTH = 12
@@ -86,8 +81,7 @@ class ScrambledSVLRM(nn.Module):
 
 
 def export(checkpoint, model_path, options):
-    command = [sys.executable, os.path.join(TOOLS_DIR, "export.py"), checkpoint, model_path]
-    result = subprocess.run(command + options, capture_output=True, text=True)
+    result = run_module("tools.export", checkpoint, model_path, *options, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"roundtrip_case: export.py failed ({result.returncode}): {result.stderr}")
     print(result.stdout.strip())

@@ -8,15 +8,11 @@ per-patch noise shortcut, which relies on bicubic upsampling being linear.
 Run: /usr/bin/python3 -m unittest discover -s tools/tests -p 'test_*.py'
 """
 
-import os
-import sys
 import unittest
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "train"))
-
-import degrade  # noqa: E402
+from ..train import degrade
 
 
 class BoxDownsample(unittest.TestCase):

@@ -9,18 +9,15 @@ Run: /usr/bin/python3 -m unittest discover -s tools/tests -p 'test_*.py'
 """
 
 import os
-import sys
 import unittest
 
 import numpy as np
 from scipy import ndimage
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "train"))
+from .. import REPO
+from ..train import data, flash
 
-import data  # noqa: E402
-import flash  # noqa: E402
-
-DATA = os.environ.get("SVLRM_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "datasets"))
+DATA = os.environ.get("SVLRM_DATA", os.path.join(os.path.dirname(REPO), "shared", "datasets"))
 
 
 def natural_like(height, width, seed):

@@ -12,21 +12,20 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import unittest
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-RENDER = os.path.join(os.path.dirname(HERE), "train", "render", "render.py")
+from .. import run_module
+
 SEED = 7
 
 
 def render(out):
-    subprocess.run([sys.executable, RENDER, "--out", out, "--seeds", "%d:%d" % (SEED, SEED + 1),
-                    "--size", "160x120"], check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                   timeout=120)
+    run_module("tools.train.render.render", "--out", out, "--seeds", "%d:%d" % (SEED, SEED + 1),
+               "--size", "160x120", check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+               timeout=120)
 
 
 @unittest.skipIf(shutil.which("blender") is None, "blender is not on PATH")

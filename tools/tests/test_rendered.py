@@ -8,16 +8,13 @@ Run: /usr/bin/python3 -m unittest discover -s tools/tests -p 'test_*.py'
 """
 
 import os
-import sys
 import tempfile
 import unittest
 
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "train"))
-
-import rendered  # noqa: E402
+from ..train import rendered
 
 
 def write_frame(folder, seed, depth_mm, rgb):

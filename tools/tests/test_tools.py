@@ -7,8 +7,6 @@ Run: /usr/bin/python3 -m unittest discover -s tools/tests -p 'test_*.py'
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import unittest
 from collections import OrderedDict
@@ -17,12 +15,10 @@ import numpy as np
 import torch
 from torch import nn
 
-TOOLS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIXTURES_DIR = os.path.join(os.path.dirname(TOOLS_DIR), "tests", "fixtures")
-sys.path.insert(0, TOOLS_DIR)
+from .. import REPO, run_module, safetensors_io
+from ..svlrm_net import SVLRMNet, load_model
 
-import safetensors_io  # noqa: E402
-from svlrm_net import SVLRMNet, load_model  # noqa: E402
+FIXTURES_DIR = os.path.join(REPO, "tests", "fixtures")
 
 torch.set_num_threads(1)
 SMALL = [(2, 8, 3)] + [(8, 8, 3)] * 10 + [(8, 2, 3)]
@@ -355,8 +351,7 @@ class ExportCommand(TempDirTest):
         out = self.path("out.safetensors")
         if os.path.exists(out):
             os.remove(out)
-        result = subprocess.run([sys.executable, os.path.join(TOOLS_DIR, "export.py"),
-                                 checkpoint, out, *options], capture_output=True, text=True)
+        result = run_module("tools.export", checkpoint, out, *options, capture_output=True, text=True)
         return result, out
 
     def assert_exports(self, state, convs, *options, wrap=None):

@@ -7,19 +7,14 @@ the one the model card describes.
 Run: /usr/bin/python3 -m unittest discover -s tools/tests -p 'test_*.py'
 """
 
-import os
-import sys
 import unittest
 
 import torch
 
-TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(TOOLS, "train"))
-sys.path.insert(0, TOOLS)
-
-import train  # noqa: E402
-from residual_init import residual_init  # noqa: E402
-from svlrm_net import SVLRMNet  # noqa: E402
+from ..svlrm_net import SVLRMNet
+from ..train import train
+from ..train.layers import layer_spec, widened
+from ..train.residual_init import residual_init
 
 
 def args(*extra):
@@ -28,32 +23,32 @@ def args(*extra):
 
 class Kernels(unittest.TestCase):
     def test_one_size_or_twelve(self):
-        self.assertEqual([k for _, _, k in train.layer_spec(args())], [3] * 12)
-        spec = train.layer_spec(args("--kernels", "5,5,3,3,3,3,3,3,3,3,3,3"))
+        self.assertEqual([k for _, _, k in layer_spec("3")], [3] * 12)
+        spec = layer_spec("5,5,3,3,3,3,3,3,3,3,3,3")
         self.assertEqual([k for _, _, k in spec], [5, 5] + [3] * 10)
         self.assertEqual(spec[0][:2], (2, 64))
         self.assertEqual(spec[-1][:2], (64, 2))
         with self.assertRaises(SystemExit):
-            train.layer_spec(args("--kernels", "3,5"))
+            layer_spec("3,5")
 
     def test_widened_network_computes_the_same_function(self):
         torch.manual_seed(0)
-        narrow = SVLRMNet(train.layer_spec(args()))
-        wide = SVLRMNet(train.layer_spec(args("--kernels", "5,7,3,3,3,3,3,3,3,3,3,5")))
-        wide.load_state_dict(train.widened(narrow.state_dict(), wide))
+        narrow = SVLRMNet(layer_spec("3"))
+        wide = SVLRMNet(layer_spec("5,7,3,3,3,3,3,3,3,3,3,5"))
+        wide.load_state_dict(widened(narrow.state_dict(), wide))
         input, guide = torch.rand(2, 1, 19, 23), torch.rand(2, 1, 19, 23)  # noqa: A001
         with torch.no_grad():
             for a, b in zip(narrow(input, guide), wide(input, guide)):
                 self.assertLess(float((a - b).abs().max()), 1e-5)
 
     def test_widened_refuses_a_narrower_target(self):
-        wide = SVLRMNet(train.layer_spec(args("--kernels", "5")))
-        narrow = SVLRMNet(train.layer_spec(args()))
+        wide = SVLRMNet(layer_spec("5"))
+        narrow = SVLRMNet(layer_spec("3"))
         with self.assertRaises(SystemExit):
-            train.widened(wide.state_dict(), narrow)
+            widened(wide.state_dict(), narrow)
 
     def test_residual_init_starts_at_f_equals_input_for_mixed_kernels(self):
-        net = SVLRMNet(train.layer_spec(args("--kernels", "5,3,7,3,3,3,3,3,3,3,3,5")))
+        net = SVLRMNet(layer_spec("5,3,7,3,3,3,3,3,3,3,3,5"))
         residual_init(net, torch.Generator().manual_seed(1))
         last = net.layers[-1]
         with torch.no_grad():  # keep only the copy path (the init adds 1% random weights besides)

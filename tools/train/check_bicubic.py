@@ -1,11 +1,10 @@
-#!/usr/bin/python3
 """Resample a .npy image with the trainer's bicubic code, for a C++ agreement test.
 
 Why this exists: models are trained on inputs made by tools/train/degrade.py and
 run on inputs made by svlrm::resize_bicubic; if the two disagree, the models see
 a different degradation at inference. A C++ test writes IN.npy, runs
 
-    /usr/bin/python3 tools/train/check_bicubic.py IN.npy OUT.npy HEIGHT WIDTH
+    /usr/bin/python3 -m tools.train.check_bicubic IN.npy OUT.npy HEIGHT WIDTH
 
 and compares OUT.npy with its own resize_bicubic (same conventions, Keys a = -0.5).
 IN.npy: a 2-D little-endian float32 array ('<f4', C order, any size >= 1x1),
@@ -22,11 +21,11 @@ import sys
 
 import numpy as np
 
-import degrade
+from . import degrade
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="check_bicubic.py", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python3 -m tools.train.check_bicubic", description=__doc__.split("\n\n")[0])
     parser.add_argument("input", metavar="IN.npy")
     parser.add_argument("output", metavar="OUT.npy")
     parser.add_argument("height", type=int, nargs="?")

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Compare depth_sr checkpoints on held-out procedural scenes: RMSE (0..255) per scale.
 
 Why this exists: the trainer's validation set is small (3 real images and 4 scenes),
@@ -8,38 +7,31 @@ for training (training uses 0..--scenes-1, validation 1,000,000..1,000,003). Inp
 box downsampling plus low-resolution noise of sigma 0.03 (the noisy-sensor case of
 the validation set) and clean point decimation.
 
-usage: compare_models.py CHECKPOINT [CHECKPOINT ...] [--scenes 20] [--size 512x640]
+usage: python3 -m tools.train.compare_models CHECKPOINT [CHECKPOINT ...] [--scenes 20] [--size 512x640]
 """
 
 import argparse
-import os
-import sys
 
 import numpy as np
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.dirname(HERE))
-
-import data  # noqa: E402
-import degrade  # noqa: E402
-import train  # noqa: E402
-from svlrm_net import SVLRMNet  # noqa: E402
+from . import data, degrade
+from ..svlrm_net import SVLRMNet
+from .layers import layer_spec
+from .objective import metrics, output
 
 SEED0 = 2_000_000
 
 
 def load(path):
     state = torch.load(path)
-    args = train.parse_args(["--task", "depth_sr", "--kernels", state["args"].get("kernels", "3")])
-    net = SVLRMNet(train.layer_spec(args))
+    net = SVLRMNet(layer_spec(state["args"].get("kernels", "3")))
     net.load_state_dict(state["model"])
     return net.eval()
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python3 -m tools.train.compare_models", description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoints", nargs="+")
     parser.add_argument("--scenes", type=int, default=20)
     parser.add_argument("--size", default="512x640")
@@ -63,8 +55,8 @@ def main():
                 up = torch.from_numpy(degrade.resize_bicubic(low, h, w))[None, None]
                 with torch.no_grad():
                     for k, net in enumerate(nets):
-                        f = train.output(net, up, guide, False)
-                        rmse.setdefault((k, case, s), []).append(train.metrics(f, truth, mask)[1])
+                        f = output(net, up, guide, False)
+                        rmse.setdefault((k, case, s), []).append(metrics(f, truth, mask)[1])
     for case in ("box+noise", "point"):
         print(f"{case}: RMSE x4 / x8 / x16 (mean over {args.scenes} scenes; ± standard error)")
         for k, path in enumerate(args.checkpoints):

@@ -19,9 +19,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-import degrade
-import flash
-import scenes
+from . import degrade, flash, scenes
 
 # Never read these (datasets/README.md): test sets of the paper's tables, and
 # every Middlebury 2001-2006 scene (they overlap those test sets).

@@ -1,10 +1,9 @@
-#!/usr/bin/python3
 """Plot a run's log.csv (train loss and validation PSNR) to a small PNG for a model card.
 
 Why this exists: models/README.md shows each model's training curve; the curve
 must come from the run's own log, not be redrawn by hand.
 
-    /usr/bin/python3 tools/train/plot_log.py tools/train/runs/NAME/log.csv OUT.png [--title T]
+    /usr/bin/python3 -m tools.train.plot_log tools/train/runs/NAME/log.csv OUT.png [--title T]
 """
 
 import argparse
@@ -17,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="plot_log.py", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python3 -m tools.train.plot_log", description=__doc__.split("\n\n")[0])
     parser.add_argument("log", metavar="log.csv")
     parser.add_argument("output", metavar="OUT.png")
     parser.add_argument("--title", default="")

@@ -18,7 +18,7 @@ import os
 import numpy as np
 from PIL import Image
 
-import degrade
+from . import degrade
 
 CACHE = os.path.join(os.environ.get("SVLRM_RENDER_CACHE", os.path.expanduser("~/.cache/svlrm/render")),
                      "rooms_v1")

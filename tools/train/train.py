@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Train an SVLRM coefficient network (Pan et al., CVPR 2019, Sec. 5.1) on the CPU, resumably.
 
 Why this exists: the project ships its own weights, trained on data it may use
@@ -20,7 +19,6 @@ checkpoint, so a usable model exists while training runs.
 import argparse
 import csv
 import json
-import math
 import os
 import sys
 import time
@@ -28,16 +26,13 @@ import time
 import numpy as np
 import torch
 
-TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, TOOLS)
+from . import data, rendered
+from .. import export, safetensors_io
+from ..svlrm_net import SVLRMNet, load_model
+from .layers import layer_spec, widened
+from .objective import charbonnier, output, validate
+from .residual_init import residual_init
 
-import data  # noqa: E402
-import export  # noqa: E402
-import rendered  # noqa: E402
-from residual_init import residual_init  # noqa: E402
-from svlrm_net import PAPER_LAYERS, SVLRMNet, load_model  # noqa: E402
-
-CHARBONNIER_EPS = 1e-3
 TASKS = {  # task -> metadata of the exported model
     "depth_sr": {"task": "depth_upsampling"},  # "scale" is added from --scales
     "depth_restore": {"task": "depth_restoration"},
@@ -67,7 +62,7 @@ LICENSE = ("weights: the svlrm project's own, under the project's licence; train
 
 def parse_args(argv, only_given=False):
     """The options; only_given: only those on the command line (no defaults)."""
-    parser = argparse.ArgumentParser(prog="train.py", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python3 -m tools.train.train", description=__doc__.split("\n\n")[0])
     parser.add_argument("--task", choices=sorted(TASKS), required=True)
     parser.add_argument("--name", help="run folder name under tools/train/runs (default: the task)")
     parser.add_argument("--data", default=os.environ.get("SVLRM_DATA", "../shared/datasets"),
@@ -131,84 +126,10 @@ def parse_args(argv, only_given=False):
     return parser.parse_args(argv)
 
 
-def layer_spec(args):
-    """The paper's 12 layers of 64 channels with the kernel sizes of --kernels."""
-    kernels = [int(k) for k in args.kernels.split(",")]
-    if len(kernels) == 1:
-        kernels *= len(PAPER_LAYERS)
-    if len(kernels) != len(PAPER_LAYERS):
-        raise SystemExit(f"--kernels: give 1 or {len(PAPER_LAYERS)} sizes, got {len(kernels)}")
-    return [(c_in, c_out, k) for (c_in, c_out, _), k in zip(PAPER_LAYERS, kernels)]
-
-
-def widened(state, net):
-    """`state` (a state_dict) with every kernel zero-padded, centred, to `net`'s size.
-
-    A zero ring around a kernel leaves each convolution unchanged, so the wider
-    network starts as exactly the function of the narrower one.
-    """
-    own = net.state_dict()
-    out = {}
-    for name, value in state.items():
-        target = own[name].shape
-        if value.shape != target:
-            pad = (target[-1] - value.shape[-1]) // 2
-            if value.dim() != 4 or pad < 0 or value.shape[:2] != target[:2]:
-                raise SystemExit(f"--init-from: {name} has shape {tuple(value.shape)}, cannot become {tuple(target)}")
-            value = torch.nn.functional.pad(value, (pad, pad, pad, pad))
-        out[name] = value
-    return out
-
-
 def learning_rate(args, iteration):
     """Linear warmup to --lr, then halved every --decay-every iterations."""
     warm = min(1.0, (iteration + 1) / max(args.warmup, 1))
     return args.lr * warm * 0.5 ** (iteration // args.decay_every)
-
-
-def output(net, input, guide, end_to_end):  # noqa: A002
-    """F: alpha * G + beta (SVLRM), or the beta channel alone (end-to-end ablation)."""
-    alpha, beta = net(input, guide)
-    return beta if end_to_end else net.compose(alpha, beta, guide)
-
-
-def charbonnier(prediction, target, mask):
-    """Eq. (9): the SUM over the batch's valid (mask = 1) pixels of sqrt((F - T)^2 + eps^2).
-
-    A sum as in the paper, not a mean: Adam's eps = 1e-4 assumes gradients of
-    that size. With a per-pixel mean the hidden layers' gradients were measured
-    at ~3e-6 RMS, far below eps, so Adam's steps shrank ~30x and they barely trained.
-    """
-    return (torch.sqrt((prediction - target) ** 2 + CHARBONNIER_EPS ** 2) * mask).sum()
-
-
-def metrics(prediction, target, mask):
-    """PSNR (peak 1) and RMSE on the 0..255 scale over the valid pixels."""
-    mse = float((((prediction - target) ** 2) * mask).sum() / mask.sum())
-    return 10 * math.log10(1.0 / max(mse, 1e-20)), 255.0 * math.sqrt(mse)
-
-
-@torch.no_grad()
-def validate(net, cases, end_to_end, use_input=False):
-    """Mean PSNR / RMSE over the validation cases, plus RMSE per upsampling scale."""
-    results = {}
-    for name, input, guide, target, mask in cases:  # noqa: A001
-        as_tensor = [torch.from_numpy(np.ascontiguousarray(a))[None, None] for a in
-                     (input, guide, target, mask)]
-        prediction = as_tensor[0] if use_input else output(net, as_tensor[0], as_tensor[1], end_to_end)
-        results[name] = metrics(prediction, as_tensor[2], as_tensor[3])
-    summary = {"val_psnr": np.mean([p for p, _ in results.values()]),
-               "val_rmse": np.mean([r for _, r in results.values()])}
-    per_scale = {}  # depth_sr cases are named "<image>@x<scale>"
-    for name, (_, r) in results.items():
-        if "@x" in name:
-            per_scale.setdefault(int(name.rsplit("@x", 1)[1]), []).append(r)
-    for scale in sorted(per_scale):
-        summary[f"val_rmse_x{scale}"] = np.mean(per_scale[scale])
-    render = [r for name, (_, r) in results.items() if name.startswith("render/")]
-    if render:  # the held-out rendered rooms alone: closest to real indoor sensor frames
-        summary["val_rmse_render"] = np.mean(render)
-    return summary, results
 
 
 def atomic_save(obj, path):
@@ -261,12 +182,11 @@ def data_columns(args, degradation):
 
 def export_iterations(path):
     """The `iterations` metadata of a weights file (for the description of a fine-tuned model)."""
-    import safetensors_io
     return safetensors_io.load(path)[1].get("iterations", "?")
 
 
 def kernel_note(args):
-    sizes = sorted({k for _, _, k in layer_spec(args)})
+    sizes = sorted({k for _, _, k in layer_spec(args.kernels)})
     return "" if sizes == [3] else f", kernels {args.kernels} (wider than the paper's 3x3)"
 
 
@@ -319,7 +239,7 @@ def main(argv=None):
     run = os.path.dirname(checkpoint_path)
     os.makedirs(run, exist_ok=True)
 
-    net = SVLRMNet(layer_spec(args))
+    net = SVLRMNet(layer_spec(args.kernels))
     if args.init == "residual":
         residual_init(net, torch.Generator().manual_seed(args.seed))
     if args.bf16:

@@ -1,9 +1,8 @@
-#!/usr/bin/python3
 """Montage of rendered frames: RGB next to colourised depth (for README / eyeballing).
 
 Why: a wrong depth convention, black frames or broken textures are obvious in a
 picture and invisible in a file listing; examples.png in this folder comes from here.
-Usage: montage.py DIR SEED [SEED ...] --out examples.png [--width 320] [--palette]
+Usage: python3 -m tools.train.render.montage DIR SEED [SEED ...] --out examples.png [--width 320] [--palette]
 """
 
 import argparse
@@ -29,7 +28,7 @@ def colourise(depth_mm):
 
 
 def main():
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(prog="python3 -m tools.train.render.montage")
     p.add_argument("dir")
     p.add_argument("seeds", nargs="+", type=int)
     p.add_argument("--out", required=True)

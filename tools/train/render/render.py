@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Driver of the rendered RGB-D data engine: runs room.py in Blender, chunk by chunk.
 
 Why a driver: a Blender process that crashes or is killed loses only its chunk
@@ -7,7 +6,7 @@ resumes), the texture folder is prepared outside Blender (skimage's images are
 exported to PNG once, with the system Python that has skimage), and progress
 and the cost per frame are printed in one place.
 
-Usage: render.py [--out DIR] --seeds 0:2000 [--chunk 25] [--samples N] [--size WxH]
+Usage: python3 -m tools.train.render.render [--out DIR] --seeds 0:2000 [--chunk 25] [--samples N] [--size WxH]
 Default DIR: ${SVLRM_RENDER_CACHE:-$HOME/.cache/svlrm/render}/rooms_v1 (never in the repository).
 Seeds 900000..900039 are the validation frames: never train on them.
 """
@@ -66,7 +65,7 @@ def done(out, seed):
 def main():
     # SIGTERM (kill PID) unwinds like Ctrl-C, so the finally clause below stops Blender
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python3 -m tools.train.render.render", description=__doc__.split("\n")[0])
     p.add_argument("--out", default=os.path.join(CACHE, "rooms_v1"))
     p.add_argument("--seeds", required=True, help="A:B, B exclusive")
     p.add_argument("--chunk", type=int, default=25)

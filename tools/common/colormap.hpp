@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace svlrm_cli {
+namespace svlrm_tools {
 
 inline std::array<float, 3> turbo(float x) {
     const double t = std::clamp(double(x), 0.0, 1.0);
@@ -58,4 +58,4 @@ inline svlrm::image<float> colorize_robust(const svlrm::image<float>& v) {
     return colorize(v, lo, hi);
 }
 
-}  // namespace svlrm_cli
+}  // namespace svlrm_tools

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Writes the fuzzers' seed corpora into fuzz/corpus/<target>/: valid files of every
 kind each decoder reads, plus the malformed variants the loader tests name
 (truncated, bad lengths, bad JSON, duplicate keys, overflowing shapes, bad offsets),
@@ -7,18 +6,17 @@ import io
 import json
 import os
 import struct
-import sys
 
 import numpy as np
 from PIL import Image
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tools"))
-import safetensors_io  # noqa: E402
+from . import safetensors_io
+
+FUZZ = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fuzz")
 
 
 def write(target, name, data):
-    d = os.path.join(HERE, "corpus", target)
+    d = os.path.join(FUZZ, "corpus", target)
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)
@@ -37,13 +35,11 @@ def model_seeds():
                "layers.0.bias": np.zeros(4, np.float32),
                "layers.1.weight": rng.standard_normal((2, 4, 1, 1)).astype(np.float32),
                "layers.1.bias": np.zeros(2, np.float32)}
-    buf = io.BytesIO()
-    path = os.path.join(HERE, "corpus", "tmp.safetensors")
+    path = os.path.join(FUZZ, "corpus", "tmp.safetensors")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     safetensors_io.save(path, tensors, meta)
     good = open(path, "rb").read()
     os.remove(path)
-    del buf
     write("model_loader", "valid_small.safetensors", good)
     n = struct.unpack("<Q", good[:8])[0]
     header = json.loads(good[8:8 + n])

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace svlrm_cli {
+namespace svlrm_tools {
 
 // Averages k x k blocks (k = ceil(width / max_width)), gray expanded to RGB:
 // averaging rather than point sampling keeps thin structures and noise honest.
@@ -50,4 +50,4 @@ inline svlrm::image<float> montage(const std::vector<std::vector<svlrm::image<fl
     return out;
 }
 
-}  // namespace svlrm_cli
+}  // namespace svlrm_tools

@@ -1,0 +1,1 @@
+"""Data makers of the evaluation harness (the harness itself is C++: eval.cpp)."""

@@ -1,0 +1,1 @@
+"""The trainer: data, degradations, scenes, the training loop (README.md)."""

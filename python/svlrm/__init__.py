@@ -303,5 +303,5 @@ class JointFilter:
 
 def upsample_input(model, guide, lowres):
     """The input a depth-upsampling model refines: lowres at the guide's size, by the
-    model's input_upsampling (bicubic, or JBU on the guide's luma). float32."""
+    model's input_upsampling (bicubic, or JBU on the colour guide). float32."""
     return _svlrm.upsample_input(_model(model)._native, _image(guide, "guide"), _image(lowres, "lowres"))

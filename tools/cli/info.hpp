@@ -29,7 +29,7 @@ inline int run_info(const arguments& args) {
                     : "none");
     std::printf("input upsampling: %s\n",
                 m.input_upsampling == svlrm::input_upsampling::jbu
-                    ? "jbu (depth upsampling starts from joint bilateral upsampling on the guide's luma)"
+                    ? "jbu (depth upsampling starts from joint bilateral upsampling on the colour guide)"
                     : "bicubic (depth upsampling starts from bicubic upsampling)");
     std::printf("layers:           %zu\n", m.layers.size());
     for (std::size_t i = 0; i < m.layers.size(); ++i) {

@@ -345,7 +345,7 @@ std::string depth_encodings(const settings& s) {
           "below writes z as a user's file would hold it, on the unit scale `svlrm_tools::read_image` gives "
           "(u8 / 255, u16 / 65535, float as is: `svlrm upsample` reads a 16-bit PNG so, as float), and goes "
           "through exactly what `svlrm upsample` does with it: the model's upsampling to the guide's size "
-          "(`svlrm::upsample_input`: bicubic or JBU on the guide's luma, as the model was trained), then "
+          "(`svlrm::upsample_input`: bicubic or JBU on the colour guide), then "
           "`joint_filter::apply` with the RGB guide (float views; no `--missing-zero` at low resolution, since "
           "the stretched encodings hold legitimate zeros). The result is decoded to mm by the encoding's "
           "inverse (inverse depth: z = 1 / F) and scored against the full-resolution depth on its valid pixels. "

@@ -156,8 +156,8 @@ std::string depth_upsampling(const settings& s) {
                      "published outputs (`barronpoole/`, 16-bit = depth x 256). (b) clean point decimation "
                      "`gt[s-1::s, s-1::s]` of the ground truth (the DJF protocol). Bicubic = Keys a = -0.5, half-pixel "
                      "centres; the guided filter refines it; JBU reads the low-resolution depth directly; each SVLRM "
-                     "model refines the upsampling it was trained on (`input_upsampling`: bicubic or JBU on the "
-                     "guide's luma, `svlrm::upsample_input`).\n\n";
+                     "model refines its own start (`input_upsampling`: bicubic, or JBU on the "
+                     "colour guide, `svlrm::upsample_input`).\n\n";
     for (const bool noisy : {true, false}) {
         std::map<std::string, std::map<int, double>> rmse;
         std::vector<std::string> order;

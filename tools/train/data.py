@@ -92,12 +92,14 @@ def normalise_depth(depth, valid):
 
 
 def rgbd_item(name, rgb, depth, valid=None):
-    """One RGB-D image: guide (luma), target depth and valid mask, cropped to multiples of 16."""
+    """One RGB-D image: guide (luma, what the network sees), colour (the guide of the JBU
+    start, float16), target depth and valid mask, cropped to multiples of 16."""
     valid = np.isfinite(depth) if valid is None else valid
     guide = degrade.crop_to_multiple(luma(rgb), max(DEPTH_SCALES))
+    colour = degrade.crop_to_multiple(np.asarray(rgb, dtype=np.float16), max(DEPTH_SCALES))
     target = degrade.crop_to_multiple(normalise_depth(depth, valid), max(DEPTH_SCALES))
     mask = degrade.crop_to_multiple(valid, max(DEPTH_SCALES)).astype(np.float32)
-    return {"name": name, "guide": guide, "target": target, "mask": mask}
+    return {"name": name, "guide": guide, "colour": colour, "target": target, "mask": mask}
 
 
 def middlebury2014(root, held_out):
@@ -222,12 +224,13 @@ class Upsampling:
         elif self.noise:
             text += f" + Gaussian noise on the low-resolution depth, sigma uniform in 0..{self.noise:g}"
         if self.method == "jbu":
-            return text + " + joint bilateral upsampling on the guide's luma (r = 2, sigma_s = 1, sigma_r = 0.1)"
+            return text + " + joint bilateral upsampling on the colour guide (r = 2, sigma_s = 1, sigma_r = 0.1)"
         return text + " + bicubic (Keys a=-0.5) upsampling"
 
     def window(self, item, scale, window, downsampling, transform):
         """The network input inside `window` (degrade.upsampling_window, bicubic or JBU)."""
-        guide = item["guide"] if self.method == "jbu" else None
+        # the library's JBU start reads the colour guide (svlrm::upsample_input)
+        guide = item.get("colour", item["guide"]) if self.method == "jbu" else None
         return degrade.upsampling_window(item["target"], scale, window, downsampling, transform, guide)
 
     def low_transform(self, rng, sigma, metric):

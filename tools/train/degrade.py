@@ -132,8 +132,10 @@ def jbu(low, guide, scale, rows, cols, low_origin=(0, 0), radius=2, sigma_spatia
     p with the guide at s*q + s-1. `low` may be a crop of the low-resolution image whose
     top-left pixel is low_origin; the window is cut to the crop, which equals cutting it
     to the image when the crop reaches r pixels beyond the rows and columns (or the
-    image's edge). `guide`: the whole high-resolution guide (one plane, unit scale).
-    rows, cols: slices of high-resolution pixels. Float64 sums, float32 result.
+    image's edge). `guide`: the whole high-resolution guide on the unit scale, one plane
+    (H, W) or colour (H, W, 3), whose range kernel sums the squared differences of the
+    three channels, as the library's does for an RGB guide. rows, cols: slices of
+    high-resolution pixels. Float64 sums, float32 result.
     """
     spatial, ranged = 1.0 / (2 * sigma_spatial ** 2), 1.0 / (2 * sigma_range ** 2)
     axes = []
@@ -148,12 +150,13 @@ def jbu(low, guide, scale, rows, cols, low_origin=(0, 0), radius=2, sigma_spatia
     guide = np.asarray(guide, dtype=np.float64)
     gy, gx = np.minimum(gy, guide.shape[0] - 1), np.minimum(gx, guide.shape[1] - 1)
     centre = guide[rows, cols]
-    total = np.zeros(centre.shape)
-    norm = np.zeros(centre.shape)
+    total = np.zeros(centre.shape[:2])
+    norm = np.zeros(centre.shape[:2])
     for j in range(qy.shape[1]):
         for i in range(qx.shape[1]):
             d = centre - guide[np.ix_(gy[:, j], gx[:, i])]
-            w = wy[:, j, None] * wx[None, :, i] * np.exp(-ranged * d * d)
+            d2 = (d * d).sum(axis=-1) if guide.ndim == 3 else d * d
+            w = wy[:, j, None] * wx[None, :, i] * np.exp(-ranged * d2)
             total += w * low[np.ix_(qy[:, j], qx[:, i])]
             norm += w
     return (total / norm).astype(np.float32)
@@ -169,8 +172,8 @@ def upsampling_window(target, scale, window, downsampling="point", low_transform
     window the result equals the whole-image one; only where the crop meets the image
     border does border handling apply, as it does for the whole image. `low_transform(low,
     offset)` may degrade the low-resolution crop (offset: its top-left low-resolution
-    pixel). With a `guide` (the whole high-resolution guide plane) the upsampling is JBU
-    (the JBU dict's parameters) instead of bicubic.
+    pixel). With a `guide` (the whole high-resolution guide, one plane or colour) the
+    upsampling is JBU (the JBU dict's parameters) instead of bicubic.
     """
     rows, cols = window
     low_h, low_w = target.shape[0] // scale, target.shape[1] // scale

@@ -72,10 +72,11 @@ def frame_items(folder, seed, encodings=ENCODINGS):
         return []  # mostly sky through a window: no depth to learn from
     filled = degrade.fill_nearest(depth, valid)  # holes are masked; this only keeps the input plausible
     guide = ((rgb.astype(np.float32) / 255.0) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).astype(np.float16)
+    colour = (rgb.astype(np.float32) / 255.0).astype(np.float16)  # the JBU start's guide
     items = []
     for encoding in encodings:
         values = encode(filled[valid], encoding)
-        items.append({"name": f"render/{seed}/{encoding}", "guide": guide, "mask": valid,
+        items.append({"name": f"render/{seed}/{encoding}", "guide": guide, "colour": colour, "mask": valid,
                       "target": EncodedDepth(filled, encoding, float(values.min()), float(values.max())),
                       "encoding": encoding})
     return items
@@ -109,6 +110,7 @@ def validation_items(folder, count, crop=(256, 320)):
             # the library normalises the image it is given, here the crop
             low, high = target[mask].min(), target[mask].max()
             items.append({"name": item["name"], "guide": item["guide"][window].astype(np.float32),
+                          "colour": item["colour"][window],
                           "target": ((target - low) / max(high - low, 1e-12)).astype(np.float32),
                           "mask": mask.astype(np.float32), "encoding": item["encoding"]})
     return items

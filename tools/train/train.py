@@ -90,7 +90,7 @@ def parse_args(argv, only_given=False):
                         help="depth_sr: max sigma (unit range) of noise on the low-resolution depth")
     parser.add_argument("--input-upsampling", choices=("bicubic", "jbu"), default="bicubic",
                         help="depth_sr: how the low-resolution depth becomes the network's input: bicubic (the "
-                             "DJF protocol) or joint bilateral upsampling on the guide's luma (metadata "
+                             "DJF protocol) or joint bilateral upsampling on the colour guide (metadata "
                              "input_upsampling; the library applies the same)")
     parser.add_argument("--sensor", action="store_true",
                         help="depth_sr: sensor-like low-resolution depth (degrade.sensor_degrade: --lr-noise "

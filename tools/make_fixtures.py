@@ -15,11 +15,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import export, safetensors_io
+from . import REPO, export, safetensors_io
 from .svlrm_net import PAPER_LAYERS, SVLRMNet, load_model
 
-TOOLS_DIR = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_OUT = os.path.join(os.path.dirname(TOOLS_DIR), "tests", "fixtures")
+DEFAULT_OUT = os.path.join(REPO, "tests", "fixtures")
 SMALL = [(2, 8, 3)] + [(8, 8, 3)] * 10 + [(8, 2, 3)]
 
 # name: (seed, SVLRMNet options, storage dtype, case sizes (H, W); the first is

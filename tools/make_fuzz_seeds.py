@@ -10,9 +10,9 @@ import struct
 import numpy as np
 from PIL import Image
 
-from . import safetensors_io
+from . import REPO, safetensors_io
 
-FUZZ = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fuzz")
+FUZZ = os.path.join(REPO, "fuzz")
 
 
 def write(target, name, data):

@@ -83,7 +83,7 @@ class ScrambledSVLRM(nn.Module):
 def export(checkpoint, model_path, options):
     result = run_module("tools.export", checkpoint, model_path, *options, capture_output=True, text=True)
     if result.returncode != 0:
-        sys.exit(f"roundtrip_case: export.py failed ({result.returncode}): {result.stderr}")
+        sys.exit(f"roundtrip_case: tools.export failed ({result.returncode}): {result.stderr}")
     print(result.stdout.strip())
 
 

@@ -5,7 +5,7 @@ decimation + bicubic path is checked against the C++ library by
 tests/test_trainer_bicubic.cpp; these tests check the additions made for noisy
 sensors against plain float64 re-derivations: block-mean downsampling, and the
 per-patch noise shortcut, which relies on bicubic upsampling being linear.
-Run: /usr/bin/python3 -m unittest discover -s tools/tests -p 'test_*.py'
+Run (from the repository root): /usr/bin/python3 -m unittest discover -s tools/tests -t .
 """
 
 import unittest

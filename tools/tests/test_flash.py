@@ -5,7 +5,7 @@ be deterministic per seed (the evaluation pairs are remade on every machine), a
 window rendered alone must equal the same window of the whole image (the trainer
 renders patches, the evaluation whole images), the blur must be a normalised
 camera-shake kernel of the documented sizes, and no held-out image may reach training.
-Run: /usr/bin/python3 -m unittest discover -s tools/tests -p 'test_*.py'
+Run (from the repository root): /usr/bin/python3 -m unittest discover -s tools/tests -t .
 """
 
 import os

@@ -5,7 +5,7 @@ contract: 8-bit RGB, 16-bit planar depth in millimetres with 0 only where no
 surface was hit, intrinsics in a JSON file, and the same seed must give the same
 frame (training and validation sets are defined by seeds). A tiny render
 (one seed, 160x120) checks all of it; skipped when Blender is not installed.
-Run: /usr/bin/python3 -m unittest discover -s tools/tests -p 'test_*.py'
+Run (from the repository root): /usr/bin/python3 -m unittest discover -s tools/tests -t .
 """
 
 import json

@@ -4,7 +4,7 @@ Why: each rendered frame is trained on in two depth encodings, normalised per fr
 the library normalises at inference; a wrong encoding or range would teach the network
 a depth convention no user has. Checked on a small synthetic frame written to a
 temporary folder in the renderer's format, against direct numpy computations.
-Run: /usr/bin/python3 -m unittest discover -s tools/tests -p 'test_*.py'
+Run (from the repository root): /usr/bin/python3 -m unittest discover -s tools/tests -t .
 """
 
 import os

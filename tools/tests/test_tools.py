@@ -2,7 +2,7 @@
 
 Why: the C++ tests trust these tools to produce correct golden data, so the tools
 themselves are checked against hand-computed values and malformed inputs.
-Run: /usr/bin/python3 -m unittest discover -s tools/tests -p 'test_*.py'
+Run (from the repository root): /usr/bin/python3 -m unittest discover -s tools/tests -t .
 """
 
 import json

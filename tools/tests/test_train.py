@@ -4,7 +4,7 @@ Why: fine-tuning a network with wider kernels (--kernels with --init-from) must 
 from exactly the narrower network's function, and the residual initialisation must
 start at F = I whatever the kernel sizes, or training starts from a worse point than
 the one the model card describes.
-Run: /usr/bin/python3 -m unittest discover -s tools/tests -p 'test_*.py'
+Run (from the repository root): /usr/bin/python3 -m unittest discover -s tools/tests -t .
 """
 
 import unittest

@@ -147,14 +147,15 @@ def jbu(low, guide, scale, rows, cols, low_origin=(0, 0), radius=2, sigma_spatia
         weight = np.exp(-spatial * (down[:, None] - q) ** 2) * inside
         axes.append((np.clip(q - origin, 0, size - 1), np.clip(q * scale + scale - 1, 0, None), weight))
     (qy, gy, wy), (qx, gx, wx) = axes
-    guide = np.asarray(guide, dtype=np.float64)
+    # gathered first, then widened: the whole (float16, colour) guide is never copied per patch
+    guide = np.asarray(guide)
     gy, gx = np.minimum(gy, guide.shape[0] - 1), np.minimum(gx, guide.shape[1] - 1)
-    centre = guide[rows, cols]
+    centre = guide[rows, cols].astype(np.float64)
     total = np.zeros(centre.shape[:2])
     norm = np.zeros(centre.shape[:2])
     for j in range(qy.shape[1]):
         for i in range(qx.shape[1]):
-            d = centre - guide[np.ix_(gy[:, j], gx[:, i])]
+            d = centre - guide[np.ix_(gy[:, j], gx[:, i])].astype(np.float64)
             d2 = (d * d).sum(axis=-1) if guide.ndim == 3 else d * d
             w = wy[:, j, None] * wx[None, :, i] * np.exp(-ranged * d2)
             total += w * low[np.ix_(qy[:, j], qx[:, i])]

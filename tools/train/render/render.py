@@ -20,8 +20,9 @@ import subprocess
 import sys
 import time
 
+from ... import REPO
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 CACHE = os.environ.get("SVLRM_RENDER_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "svlrm", "render"))
 DATA = os.environ.get("SVLRM_DATA", os.path.join(os.path.dirname(REPO), "shared", "datasets"))
 # Training-allowed natural images only (see ../data.py and the datasets' README).

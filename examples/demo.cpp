@@ -7,7 +7,6 @@
 #include <svlrm/backends.hpp>
 #include <svlrm/svlrm.hpp>
 #include "bundled_models.hpp"
-#include "fill_missing.hpp"
 #include "image_io.hpp"
 #include "montage.hpp"
 #include "noise.hpp"
@@ -90,10 +89,10 @@ int main(int argc, char** argv) try {
     const image<float> guide = svlrm_tools::read_image(data / "room_rgb.png").pixels;
     const image<float> depth = svlrm_tools::read_image(data / "room_depth.png").pixels;  // 16-bit millimetres
     const long w = depth.width(), h = depth.height(), scale = 8;
-    // Where the truth has no surface (0) the input takes the nearest depth, as `svlrm upsample
-    // --missing-zero` does; those pixels are not scored.
+    // Where the truth has no surface (0) the input takes the nearest depth, as `svlrm upsample`
+    // does; those pixels are not scored.
     image<float> filled = depth;
-    svlrm_tools::fill_missing_zero(filled, "room_depth.png");
+    svlrm::fill_missing(filled.view(), svlrm::missing_values::zero);
     svlrm_tools::write_png(out_dir / "guide.png", guide.view());
     svlrm_tools::write_png(out_dir / "depth_truth.png", shown(depth, depth).view());
     std::printf("svlrm demo: rendered %ldx%ld indoor RGB-D frame (%s)\n", w, h, (data / "room_rgb.png").string().c_str());

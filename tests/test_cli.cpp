@@ -23,6 +23,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
@@ -202,6 +203,42 @@ double max_diff_from(const cv::Mat& m, const image<float>& got) {
 
 // JPEG and TIFF are read through libjpeg-turbo and libtiff; OpenCV's imgcodecs, a
 // separate reader, writes the files and gives the expected pixels.
+TEST_CASE("image_io refuses a truncated JPEG instead of returning grey rows", "[cli][image_io]") {
+    scratch_dir dir;
+    cv::Mat rgb(64, 80, CV_8UC3);
+    cv::randu(rgb, 0, 256);
+    std::vector<unsigned char> bytes;
+    REQUIRE(cv::imencode(".jpg", rgb, bytes));
+    std::ofstream(dir / "cut.jpg", std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size() / 2));
+    CHECK_THROWS_AS(svlrm_tools::read_image(dir / "cut.jpg"), svlrm_tools::io_error);
+    CHECK_THROWS_WITH(svlrm_tools::read_image(dir / "cut.jpg"), Catch::Contains("cut.jpg") && Catch::Contains("truncated"));
+}
+
+TEST_CASE("image_io refuses a TIFF that declares too many pixels without reading the file", "[cli][image_io]") {
+    scratch_dir dir;
+    // 60000x60000 8-bit grey, one uncompressed strip: a 3.6 GB file, sparse on disk.
+    std::vector<unsigned char> head = {'I', 'I', 42, 0, 8, 0, 0, 0, 8, 0};
+    const auto entry = [&](std::uint16_t tag, std::uint16_t type, std::uint32_t value) {
+        const std::uint32_t one = 1;
+        for (const auto* p : {reinterpret_cast<const unsigned char*>(&tag), reinterpret_cast<const unsigned char*>(&type)})
+            head.insert(head.end(), p, p + 2);
+        head.insert(head.end(), reinterpret_cast<const unsigned char*>(&one), reinterpret_cast<const unsigned char*>(&one) + 4);
+        head.insert(head.end(), reinterpret_cast<const unsigned char*>(&value), reinterpret_cast<const unsigned char*>(&value) + 4);
+    };
+    entry(256, 4, 60000), entry(257, 4, 60000), entry(258, 3, 8), entry(259, 3, 1), entry(262, 3, 1);
+    entry(273, 4, 256), entry(278, 4, 60000), entry(279, 4, 3600000000u);
+    head.resize(head.size() + 4, 0);  // no next directory
+    const fs::path big = dir / "big.tif";
+    std::ofstream(big, std::ios::binary).write(reinterpret_cast<const char*>(head.data()), std::streamsize(head.size()));
+    fs::resize_file(big, 256 + 3600000000ull);
+    struct rusage before {}, after {};
+    getrusage(RUSAGE_SELF, &before);
+    CHECK_THROWS_WITH(svlrm_tools::read_image(big), Catch::Contains("big.tif") && Catch::Contains("pixel limit"));
+    getrusage(RUSAGE_SELF, &after);
+    CHECK(after.ru_maxrss - before.ru_maxrss < 100 * 1024);  // KiB: the 3.6 GB were not read
+}
+
 TEST_CASE("image_io reads JPEG and TIFF as OpenCV does", "[cli][image_io]") {
     scratch_dir dir;
     cv::Mat rgb(23, 31, CV_8UC3), grey(23, 31, CV_8UC1), u16(17, 29, CV_16UC1), f32(17, 29, CV_32FC1),
@@ -223,12 +260,12 @@ TEST_CASE("image_io reads JPEG and TIFF as OpenCV does", "[cli][image_io]") {
         expect(back, img.pixels);
     }
     // Bad files: an io_error naming the file and the problem.
-    const auto bytes = svlrm_tools::read_file(dir / "u16.tif");
-    CHECK_THROWS_WITH(svlrm_tools::decode_tiff({bytes.begin(), bytes.begin() + 100}, "cut.tif"),
+    const svlrm_tools::mapped_file tif(dir / "u16.tif");
+    CHECK_THROWS_WITH(svlrm_tools::decode_tiff(tif.bytes().first(100), "cut.tif"),
                       Catch::StartsWith("cut.tif: TIFF: "));
-    CHECK_THROWS_WITH(svlrm_tools::decode_tiff({'I', 'I', 42, 0}, "tiny.tif"), Catch::StartsWith("tiny.tif: TIFF: "));
-    const auto jpeg = svlrm_tools::read_file(dir / "rgb.jpg");
-    CHECK_THROWS_WITH(svlrm_tools::decode_jpeg({jpeg.begin(), jpeg.begin() + 20}, "cut.jpg"),
+    CHECK_THROWS_WITH(svlrm_tools::decode_tiff(std::vector<unsigned char>{'I', 'I', 42, 0}, "tiny.tif"), Catch::StartsWith("tiny.tif: TIFF: "));
+    const svlrm_tools::mapped_file jpeg(dir / "rgb.jpg");
+    CHECK_THROWS_WITH(svlrm_tools::decode_jpeg(jpeg.bytes().first(20), "cut.jpg"),
                       Catch::StartsWith("cut.jpg: JPEG: "));
     cv::Mat s16(5, 6, CV_16SC1, cv::Scalar(-3));
     REQUIRE(cv::imwrite((dir / "s16.tif").string(), s16));
@@ -279,12 +316,13 @@ TEST_CASE("image_io reads OpenEXR as OpenCV and OpenEXR write it", "[cli][image_
     CHECK(std::equal(z.begin(), z.end(), got.data()));
 
     // Bad files: an io_error naming the file and the problem, before any large allocation.
-    const auto bytes = svlrm_tools::read_file(dir / "z.exr");
-    CHECK_THROWS_WITH(svlrm_tools::decode_exr({bytes.begin(), bytes.begin() + bytes.size() / 2}, "cut.exr"),
+    const svlrm_tools::mapped_file exr(dir / "z.exr");
+    const std::vector<unsigned char> bytes(exr.bytes().begin(), exr.bytes().end());
+    CHECK_THROWS_WITH(svlrm_tools::decode_exr(exr.bytes().first(bytes.size() / 2), "cut.exr"),
                       Catch::StartsWith("cut.exr: EXR: "));
-    CHECK_THROWS_WITH(svlrm_tools::decode_exr({'P', 'K', 3, 4, 20, 0, 0, 0}, "zip.exr"),
+    CHECK_THROWS_WITH(svlrm_tools::decode_exr(std::vector<unsigned char>{'P', 'K', 3, 4, 20, 0, 0, 0}, "zip.exr"),
                       Catch::Contains("not an OpenEXR file"));
-    CHECK_THROWS_WITH(svlrm_tools::decode_exr({'v', '/', '1', 1, 2, 0, 0, 0}, "tiny.exr"),  // the magic, no header
+    CHECK_THROWS_WITH(svlrm_tools::decode_exr(std::vector<unsigned char>{'v', '/', '1', 1, 2, 0, 0, 0}, "tiny.exr"),  // the magic, no header
                       Catch::Contains("the header ends early"));
     std::vector<unsigned char> huge = bytes;
     const std::string key = "dataWindow";
@@ -321,6 +359,14 @@ TEST_CASE("svlrm --help and <command> --help print usage", "[cli]") {
         CHECK(sub.err.empty());
     }
     CHECK(cli(dir, "").code == 2);
+    const run_result version = cli(dir, "--version");
+    CHECK(version.code == 0);
+    CHECK(version.out == "svlrm " + std::to_string(svlrm::version.major) + "." + std::to_string(svlrm::version.minor) +
+                             "." + std::to_string(svlrm::version.patch) + "\n");
+    const run_result info = cli(dir, "info depth_sr");  // a bundled model by name
+    CHECK(info.code == 0);
+    CHECK(info.out.find("depth_sr.safetensors") != std::string::npos);
+    CHECK(cli(dir, "upsample --help").out.find("exr") != std::string::npos);
 }
 
 TEST_CASE("svlrm upsample, restore, denoise and filter run the network", "[cli]") {
@@ -349,8 +395,10 @@ TEST_CASE("svlrm upsample, restore, denoise and filter run the network", "[cli]"
         image<float> want = in.network(read(in.dir / "depth.png"), read(in.dir / "guide.png"));
         for (long i = 0; i < 40 * 32; ++i) want.data()[i] = std::clamp(want.data()[i], 0.0f, 1.0f);  // PNG range
         CHECK(max_diff(r.pixels, want) <= 1.0 / 65535);
-        REQUIRE(cli(in.dir, "restore depth.png guide.png r8.png --bits 8" + m).code == 0);
-        CHECK(svlrm_tools::read_image(in.dir / "r8.png").bits == 8);
+        // 16-bit depth to 8 bits would keep 256 levels: refused (the units test)
+        CHECK(cli(in.dir, "restore depth.png guide.png r8.png --bits 8" + m).code == 2);
+        REQUIRE(cli(in.dir, "denoise guide.png g8.png --bits 8" + m).code == 0);  // images: any bit depth
+        CHECK(svlrm_tools::read_image(in.dir / "g8.png").bits == 8);
     }
     SECTION("denoise: the input guides itself") {
         REQUIRE(cli(in.dir, "denoise guide.png d.pfm" + m).code == 0);
@@ -405,7 +453,9 @@ TEST_CASE("svlrm upsample takes a JPEG guide and 16-bit TIFF depth", "[cli][imag
     image<float> start(40, 32), want(40, 32);
     svlrm::upsample_input(in.model, g.view(), l.view(), start.view());
     svlrm::joint_filter<svlrm::backend::reference>(in.model).apply(g.view(), start.view(), want.view());
-    CHECK(max_diff(read(in.dir / "up.pfm"), want) <= 1e-6);
+    image<float> want_mm = want;  // 16-bit depth: floats in its own units
+    for (long i = 0; i < 40 * 32; ++i) want_mm.data()[i] *= 65535.0f;
+    CHECK(max_diff(read(in.dir / "up.pfm"), want_mm) <= 65535 * 1e-6);
     // A broken TIFF: exit 1, one line naming it, no output.
     std::ofstream(in.dir / "bad.tif", std::ios::binary) << "II*";
     const run_result r = cli(in.dir, "upsample bad.tif guide.jpg bad.png --model model.safetensors");
@@ -496,6 +546,83 @@ TEST_CASE("svlrm --missing-zero fills holes before filtering", "[cli]") {
     CHECK(max_diff(read(in.dir / "filled.pfm"), image<float>(40, 32, 1, 0.5f)) <= 1e-5);
     REQUIRE(cli(in.dir, "guided holes.pfm guide.png raw.pfm").code == 0);
     CHECK(max_diff(read(in.dir / "raw.pfm"), image<float>(40, 32, 1, 0.5f)) > 0.1);
+}
+
+TEST_CASE("svlrm depth commands read 0 as missing by default; --missing none, --holes keep", "[cli]") {
+    inputs in;
+    image<float> holes = in.depth, filled = in.depth;
+    for (long y = 10; y < 14; ++y)
+        for (long x = 5; x < 30; ++x) holes(x, y) = 0.0f;
+    svlrm_tools::write_pfm(in.dir / "holes.pfm", holes.view());
+    svlrm::fill_missing(filled.view(), svlrm::missing_values::zero);
+    const std::string m = " --model model.safetensors --backend reference --quiet";
+    REQUIRE(cli(in.dir, "restore holes.pfm guide.png default.pfm" + m).code == 0);
+    CHECK(max_diff(read(in.dir / "default.pfm"), in.network(filled, in.guide)) <= 1e-6);
+    REQUIRE(cli(in.dir, "restore holes.pfm guide.png none.pfm --missing none" + m).code == 0);
+    CHECK(max_diff(read(in.dir / "none.pfm"), in.network(holes, in.guide)) <= 1e-6);
+    REQUIRE(cli(in.dir, "restore holes.pfm guide.png keep.pfm --holes keep" + m).code == 0);
+    const image<float> keep = read(in.dir / "keep.pfm"), want = in.network(filled, in.guide);
+    for (long y = 0; y < 32; ++y)
+        for (long x = 0; x < 40; ++x) CHECK(keep(x, y) == (holes(x, y) == 0.0f ? 0.0f : want(x, y)));
+    // No depth at all: nothing to infer, so nothing is invented.
+    svlrm_tools::write_pfm(in.dir / "empty.pfm", image<float>(10, 8, 1, 0.0f).view());
+    REQUIRE(cli(in.dir, "upsample empty.pfm guide.png empty_up.pfm" + m).code == 0);
+    CHECK(max_diff(read(in.dir / "empty_up.pfm"), image<float>(40, 32, 1, 0.0f)) == 0.0);
+}
+
+TEST_CASE("svlrm depth keeps its units in every output format, or is refused", "[cli]") {
+    inputs in;
+    const std::string m = " --model model.safetensors --backend reference --quiet";
+    // 16-bit millimetres: the PNG and the floats hold the same millimetres.
+    REQUIRE(cli(in.dir, "restore depth.png guide.png mm.png" + m).code == 0);
+    REQUIRE(cli(in.dir, "restore depth.png guide.png mm.npy" + m).code == 0);
+    const image<float> png = read(in.dir / "mm.png"), npy = read(in.dir / "mm.npy");
+    for (long i = 0; i < 40 * 32; ++i) CHECK(std::abs(npy.data()[i] - 65535.0f * png.data()[i]) <= 0.5f);
+    check_error(in, "restore depth.png guide.png mm8.png --bits 8" + m, 2, "256 levels");
+    // Float metres (up to 4 m): floats as they are; a PNG only with --depth-scale.
+    image<float> metres = in.depth;
+    for (long i = 0; i < 40 * 32; ++i) metres.data()[i] = 0.5f + 3.5f * metres.data()[i];
+    svlrm_tools::write_pfm(in.dir / "metres.pfm", metres.view());
+    REQUIRE(cli(in.dir, "restore metres.pfm guide.png m.pfm" + m).code == 0);
+    CHECK(max_diff(read(in.dir / "m.pfm"), in.network(metres, in.guide)) <= 1e-5);
+    check_error(in, "restore metres.pfm guide.png m.png" + m, 2, "--depth-scale");
+    REQUIRE(cli(in.dir, "restore metres.pfm guide.png mm2.png --depth-scale 1000" + m).code == 0);
+    const image<float> from_metres = read(in.dir / "mm2.png"), want = read(in.dir / "m.pfm");
+    for (long i = 0; i < 40 * 32; ++i) CHECK(std::abs(65535.0f * from_metres.data()[i] - 1000.0f * want.data()[i]) <= 0.5f);
+}
+
+TEST_CASE("svlrm refuses to write over an input or a guide, also as batch folders", "[cli]") {
+    inputs in;
+    const std::string before = slurp(in.dir / "low.pfm");
+    check_error(in, "upsample low.pfm guide.png low.pfm --model model.safetensors", 2, "would destroy the input");
+    check_error(in, "upsample low.pfm guide.png ./sub/../low.pfm --model model.safetensors", 2, "is the input");
+    check_error(in, "jbu low.pfm guide.png guide.png", 2, "would destroy the guide");
+    CHECK(slurp(in.dir / "low.pfm") == before);
+    fs::create_directories(in.dir / "lows");
+    fs::create_directories(in.dir / "guides");
+    fs::copy_file(in.dir / "low.pfm", in.dir / "lows" / "a.pfm");
+    fs::copy_file(in.dir / "guide.png", in.dir / "guides" / "a.png");
+    check_error(in, "jbu lows guides lows", 2, "input folder");
+    check_error(in, "jbu lows guides guides/", 2, "guide folder");
+}
+
+TEST_CASE("svlrm compare scores depth on its valid pixels in millimetres and picks the model by task", "[cli]") {
+    inputs in;
+    image<float> truth = in.depth;  // 16-bit millimetres with a hole
+    for (long i = 0; i < 40 * 32; ++i) truth.data()[i] = (1000.0f + 2000.0f * truth.data()[i]) / 65535.0f;
+    for (long x = 0; x < 12; ++x) truth(x, 3) = 0.0f;
+    svlrm_tools::write_png(in.dir / "truth.png", truth.view(), 16);
+    const run_result r = cli(in.dir, "compare truth.png guide.png c.png --downsample 4 --truth truth.png --backend reference");
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("model: depth_sr") != std::string::npos);
+    CHECK(r.out.find("RMSE(mm)") != std::string::npos);
+    CHECK(r.out.find("scored on the 1268 of 1280 pixels") != std::string::npos);
+    // A colour photo and a guide of its size: a no-flash / flash pair.
+    const run_result d = cli(in.dir, "compare guide.png depth.png d.png --backend reference --quiet");
+    CHECK(d.code == 0);
+    const run_result e = cli(in.dir, "compare guide.png depth.png e.png --backend reference");
+    CHECK(e.out.find("model: flash_deblur") != std::string::npos);
 }
 
 TEST_CASE("svlrm compare prints metrics against the truth and writes a side-by-side picture", "[cli]") {

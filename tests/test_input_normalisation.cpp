@@ -216,17 +216,20 @@ TEST_CASE("valid_range: the range skips holes (0), per channel, over the whole v
         CHECK(r1.lo == svlrm::to_unit(std::uint8_t(100)));
         CHECK(r1.span == svlrm::to_unit(std::uint8_t(200)) - svlrm::to_unit(std::uint8_t(100)));
     }
-    SECTION("every pixel a hole: the identity") {
+    SECTION("every pixel a hole: flat") {
         const float v[] = {0.0f, 0.0f, -0.0f};
         const auto r = valid_range(image_view<const float>{v, 3, 1, 1, 3}, 0);
-        CHECK(r.lo == 0.0f);
-        CHECK(r.span == 1.0f);
+        CHECK(r.flat);
     }
-    SECTION("one value (and holes): shifted only") {
+    SECTION("one value (and holes): flat at that value") {
         const float v[] = {0.7f, 0.0f, 0.7f};
         const auto r = valid_range(image_view<const float>{v, 3, 1, 1, 3}, 0);
+        CHECK(r.flat);
         CHECK(r.lo == 0.7f);
-        CHECK(r.span == 1.0f);
+    }
+    SECTION("two values: not flat") {
+        const float v[] = {0.7f, 0.0f, 0.7001f};
+        CHECK_FALSE(valid_range(image_view<const float>{v, 3, 1, 1, 3}, 0).flat);
     }
 }
 

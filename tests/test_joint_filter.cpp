@@ -227,6 +227,12 @@ TEST_CASE("joint_filter: bad input throws and leaves outputs untouched", "[joint
     REQUIRE_THROWS_WITH(f.apply(g, in, o), Catch::Contains("guide has a non-finite value (nan) at x=3 y=2 c=0"));
     guide(3, 2) = std::numeric_limits<float>::infinity();
     REQUIRE_THROWS_WITH(f.apply(g, in, o), Catch::Contains("non-finite value (inf)"));
+    guide(3, 2) = 255.0f;  // a float guide on 0..255
+    REQUIRE_THROWS_WITH(f.apply(g, in, o), Catch::Contains("must be on the unit scale [0, 1]"));
+    guide(3, 2) = 1.5f;  // unclipped noise on the unit scale is still a guide
+    image<float> elsewhere(w, h);
+    REQUIRE_NOTHROW(f.apply(g, in, elsewhere.view()));
+    guide(3, 2) = 0.5f;
     untouched();
     REQUIRE_THROWS_AS(filter_t(test_model(), {}, svlrm::filter_options{-1, {}}), std::invalid_argument);
     svlrm::model broken = test_model();

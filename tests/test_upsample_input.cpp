@@ -33,9 +33,16 @@ TEST_CASE("upsample_input: bicubic models get resize_bicubic, jbu models JBU on 
     svlrm::upsample_input(m, luma.view(), low.view(), got.view());
     CHECK(svlrm_test::max_abs_diff(got.view(), from_luma.view()) == 0.0);
 
-    // A guide that does not decimate to the low-resolution size is refused, out untouched.
+    // Any ratio is upsampled (64 / 10 by 40 / 3: each axis its own factor); a low-resolution
+    // input larger than the guide is refused, out untouched.
     svlrm::image<float> out(64, 40, 2, 0.5f);
-    const auto small = svlrm_test::random_image(10, 3, 2, 13);  // 64 / 10 = 6, but 40 / 6 != 3
-    REQUIRE_THROWS_AS(svlrm::upsample_input(m, rgb.view(), small.view(), out.view()), std::invalid_argument);
-    CHECK(out(3, 3, 1) == 0.5f);
+    const auto small = svlrm_test::random_image(10, 3, 2, 13);
+    svlrm::upsample_input(m, rgb.view(), small.view(), out.view());
+    svlrm::image<float> want(64, 40, 2);
+    svlrm::joint_bilateral_upsample(rgb.view(), small.view(), want.view());
+    CHECK(svlrm_test::max_abs_diff(out.view(), want.view()) == 0.0);
+    svlrm::image<float> kept(64, 40, 2, 0.5f);
+    const auto large = svlrm_test::random_image(70, 40, 2, 14);
+    REQUIRE_THROWS_AS(svlrm::upsample_input(m, rgb.view(), large.view(), kept.view()), std::invalid_argument);
+    CHECK(kept(3, 3, 1) == 0.5f);
 }

@@ -34,7 +34,7 @@ cp "$work/demo/x8_montage.png" "$images/demo_x8.png"
 # Real Kinect depth with holes (Lu et al. 2014, 03_RGBD_Dataset, no ground truth).
 rgbd=$data/lu2014_depth_enh/03_RGBD_Dataset
 "$svlrm" compare "$rgbd/RGBD_02_noisy_imcomp_depth.png" "$rgbd/RGBD_02_noisy_color.png" \
-  "$images/restore_kinect.png" --missing-zero $small > "$work/restore_kinect.txt"
+  "$images/restore_kinect.png" $small > "$work/restore_kinect.txt"
 
 # Flash / no-flash: the noisy no-flash photograph guided by the flash one (the flash_deblur model).
 "$svlrm" compare "$data/flash_noflash/cave-noflash.bmp" "$data/flash_noflash/cave-flash.bmp" \

@@ -9,17 +9,10 @@ import os
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 import svlrm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def fill_holes(depth):
-    """0 marks no measurement: each hole takes its nearest valid pixel's value."""
-    idx = ndimage.distance_transform_edt(depth == 0, return_distances=False, return_indices=True)
-    return depth[tuple(idx)]
 
 
 def main():
@@ -31,7 +24,9 @@ def main():
     guide = np.asarray(Image.open(os.path.join(HERE, "..", "data", "room_rgb.png")).convert("RGB"))  # uint8
     depth = np.asarray(Image.open(os.path.join(HERE, "..", "data", "room_depth.png"))).astype(np.uint16)  # mm
     s = args.scale
-    low = fill_holes(svlrm.decimate(depth, s))  # the DJF protocol: one sample per s x s block
+    # the DJF protocol: one sample per s x s block; 0 = no measurement, filled for the baselines
+    # (f.upsample fills by itself)
+    low = svlrm.fill_missing(svlrm.decimate(depth, s))
     h, w = depth.shape
 
     f = svlrm.JointFilter(svlrm.Model.bundled("depth_sr"))  # backend and precision: auto

@@ -14,8 +14,8 @@
 // worse than the colour one on rendered rooms, and the network's gain over JBU came out
 // of that gap instead of adding to it (models/README.md, depth_sr).
 //
-// The high-resolution size must decimate to the low-resolution one for jbu:
-// floor(W/s) x floor(H/s) = w x h (what svlrm::decimate produces).
+// Any sizes: bicubic resamples each axis by its own factor (pixel centres aligned, as
+// OpenCV's resize), JBU as jbu.hpp states (integer factors as svlrm::decimate's grid).
 #pragma once
 
 #include <svlrm/image.hpp>

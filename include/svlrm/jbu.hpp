@@ -12,8 +12,15 @@
 //   p_down = (p - (s-1)) / s,
 // Omega(p) is the (2r+1)^2 window of low-res pixels centred on the one nearest to
 // p_down (floor(p_down + 0.5)), cut to the image, and G(q_up) is read exactly
-// (no interpolation). The high-res size must be one that decimates to the low-res
-// size: floor(W/s) = w and floor(H/s) = h.
+// (no interpolation).
+//
+// Any sizes: when the high-res size does not decimate to the low-res one by one integer
+// s (floor(W/s) = w and floor(H/s) = h), each axis has its own real factor s = W/w
+// (H/h): a 192x144 time-of-flight map under a 512x384 image is x2.67, a 640x576 one under
+// 1280x720 x2 by x1.25. The same formulas hold with real s: q_up = s*(q+1) - 1 (the last
+// high-res pixel of q's block, as for integer s), p_down = (p+1)/s - 1, and G(q_up) is
+// read at the nearest pixel, floor(q_up + 0.5). Integer factors give exactly the
+// integer-factor results.
 //
 // Units: radius and sigma_spatial are in low-res pixels; sigma_range is on the unit
 // scale of the guide (image.hpp). A colour guide uses the Euclidean distance of its
@@ -34,6 +41,7 @@
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace svlrm {
@@ -65,7 +73,14 @@ struct jbu_axis {
     std::vector<double> exponent;        // per p, `window` entries (the first `count` used)
 };
 
-inline jbu_axis make_jbu_axis(std::ptrdiff_t hr, std::ptrdiff_t lr, std::ptrdiff_t s, std::ptrdiff_t radius,
+// p_down for an integer factor as (p - (s-1)) / s, the same double as before real factors.
+inline double to_low(std::ptrdiff_t p, double s) {
+    const double si = std::floor(s);
+    return si == s ? static_cast<double>(p - (static_cast<std::ptrdiff_t>(si) - 1)) / s
+                   : static_cast<double>(p + 1) / s - 1.0;
+}
+
+inline jbu_axis make_jbu_axis(std::ptrdiff_t hr, std::ptrdiff_t lr, double s, std::ptrdiff_t radius,
                               double spatial_coefficient) {
     jbu_axis a;
     // A radius beyond the low-res size adds nothing: the window is cut to the image.
@@ -75,7 +90,7 @@ inline jbu_axis make_jbu_axis(std::ptrdiff_t hr, std::ptrdiff_t lr, std::ptrdiff
     a.count.resize(static_cast<std::size_t>(hr));
     a.exponent.assign(static_cast<std::size_t>(hr * a.window), 0.0);
     for (std::ptrdiff_t p = 0; p < hr; ++p) {
-        const double p_down = static_cast<double>(p - (s - 1)) / static_cast<double>(s);
+        const double p_down = to_low(p, s);
         const auto centre = static_cast<std::ptrdiff_t>(std::floor(p_down + 0.5));
         const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(centre - r, 0);
         const std::ptrdiff_t hi = std::min<std::ptrdiff_t>(centre + r, lr - 1);
@@ -92,12 +107,12 @@ inline jbu_axis make_jbu_axis(std::ptrdiff_t hr, std::ptrdiff_t lr, std::ptrdiff
 // The shared sum. guide: high-res planes (1 or 3); guide_at_q: the guide at q_up
 // for every low-res pixel (the guide decimated by s); input: low-res planes.
 inline std::vector<plane> joint_bilateral_planes(const std::vector<plane>& guide, const std::vector<plane>& guide_at_q,
-                                                 const std::vector<plane>& input, std::ptrdiff_t s, int radius,
+                                                 const std::vector<plane>& input, double sx, double sy, int radius,
                                                  double spatial_coefficient, double range_coefficient) {
     const std::ptrdiff_t W = guide[0].width, H = guide[0].height;
     const std::ptrdiff_t w = input[0].width, h = input[0].height;
-    const jbu_axis ax = make_jbu_axis(W, w, s, radius, spatial_coefficient);
-    const jbu_axis ay = make_jbu_axis(H, h, s, radius, spatial_coefficient);
+    const jbu_axis ax = make_jbu_axis(W, w, sx, radius, spatial_coefficient);
+    const jbu_axis ay = make_jbu_axis(H, h, sy, radius, spatial_coefficient);
     const std::size_t nc = input.size(), ng = guide.size();
     std::vector<plane> out(nc, plane(W, H));
     parallel_for(H, [&](std::ptrdiff_t y0, std::ptrdiff_t y1) {
@@ -157,17 +172,41 @@ std::vector<plane> read_channel_planes(const image_view<T>& v) {
     return p;
 }
 
-// guide at q_up = s*q + s-1 for every low-res pixel q.
-inline std::vector<plane> decimate_planes(const std::vector<plane>& hr, std::ptrdiff_t s, std::ptrdiff_t w,
+// The high-res pixel nearest to q_up = s*(q+1) - 1 (s*q + s-1 for integer s), in the image.
+inline std::ptrdiff_t to_high(std::ptrdiff_t q, double s, std::ptrdiff_t size) {
+    const auto p = static_cast<std::ptrdiff_t>(std::floor(s * static_cast<double>(q + 1) - 0.5));
+    return std::clamp<std::ptrdiff_t>(p, 0, size - 1);
+}
+
+// The guide at q_up for every low-res pixel q.
+inline std::vector<plane> decimate_planes(const std::vector<plane>& hr, double sx, double sy, std::ptrdiff_t w,
                                           std::ptrdiff_t h) {
     std::vector<plane> lr;
     for (const plane& p : hr) {
         plane d(w, h);
         for (std::ptrdiff_t y = 0; y < h; ++y)
-            for (std::ptrdiff_t x = 0; x < w; ++x) d(x, y) = p(s * x + s - 1, s * y + s - 1);
+            for (std::ptrdiff_t x = 0; x < w; ++x) d(x, y) = p(to_high(x, sx, p.width), to_high(y, sy, p.height));
         lr.push_back(std::move(d));
     }
     return lr;
+}
+
+// The factor of each axis from the sizes: one integer s where floor(W/s) x floor(H/s) =
+// w x h (or the caller's `scale`, which must fit so), else W/w and H/h.
+inline std::pair<double, double> upsampling_factors(std::ptrdiff_t W, std::ptrdiff_t H, std::ptrdiff_t w,
+                                                    std::ptrdiff_t h, int scale, const char* where) {
+    if (scale < 0) throw_invalid(where, "scale (" + std::to_string(scale) + ") is negative");
+    if (w > W || h > H)
+        throw_invalid(where, "the low-resolution input " + std::to_string(w) + "x" + std::to_string(h) +
+                                 " is larger than the guide " + std::to_string(W) + "x" + std::to_string(H));
+    const std::ptrdiff_t s = scale > 0 ? scale : W / w;
+    if (s >= 1 && W / s == w && H / s == h) return {double(s), double(s)};
+    if (scale > 0)
+        throw_invalid(where, "the guide " + std::to_string(W) + "x" + std::to_string(H) +
+                                 " does not decimate to the low-resolution input " + std::to_string(w) + "x" +
+                                 std::to_string(h) + " by scale " + std::to_string(s) +
+                                 " (floor(W/s) x floor(H/s)); give scale 0 for the factors of the sizes");
+    return {double(W) / double(w), double(H) / double(h)};
 }
 
 inline void check_bilateral_parameters(int radius, double sigma_spatial, double sigma_range, const char* where,
@@ -192,8 +231,8 @@ void write_channel_planes(const std::vector<plane>& p, const image_view<T>& v) {
 }  // namespace detail
 
 // Joint bilateral upsampling of input_lr (w x h, any channels) to out_hr (W x H, the
-// channels of input_lr), guided by guide_hr (W x H, 1 or 3 channels). Conventions at
-// the top of this file. out_hr may alias guide_hr. Throws std::invalid_argument (out
+// channels of input_lr), guided by guide_hr (W x H, 1 or 3 channels), any sizes.
+// Conventions at the top of this file. out_hr may alias guide_hr. Throws std::invalid_argument (out
 // untouched) on bad views, sizes, channels, options, or non-finite float pixels.
 template <pixel_type TG, pixel_type TI, pixel_type TO>
     requires(!std::is_const_v<TO>)
@@ -206,13 +245,8 @@ void joint_bilateral_upsample(image_view<TG> guide_hr, image_view<TI> input_lr, 
     detail::check_guide_channels(guide_hr, where, "guide_hr");
     detail::check_same_size(guide_hr, out_hr, where, "guide_hr", "out_hr");
     detail::check_channels(out_hr, input_lr.channels, where, "out_hr");
-    if (options.scale < 0) detail::throw_invalid(where, "scale (" + std::to_string(options.scale) + ") is negative");
-    const std::ptrdiff_t s = options.scale > 0 ? options.scale : guide_hr.width / input_lr.width;
-    if (s < 1 || guide_hr.width / s != input_lr.width || guide_hr.height / s != input_lr.height)
-        detail::throw_invalid(where, "guide_hr " + std::to_string(guide_hr.width) + "x" +
-                                         std::to_string(guide_hr.height) + " does not decimate to input_lr " +
-                                         std::to_string(input_lr.width) + "x" + std::to_string(input_lr.height) +
-                                         " by scale " + std::to_string(s) + " (floor(W/s) x floor(H/s))");
+    const auto [sx, sy] = detail::upsampling_factors(guide_hr.width, guide_hr.height, input_lr.width,
+                                                     input_lr.height, options.scale, where);
     double spatial_coefficient = 0, range_coefficient = 0;
     detail::check_bilateral_parameters(options.radius, options.sigma_spatial, options.sigma_range, where,
                                        spatial_coefficient, range_coefficient);
@@ -220,9 +254,9 @@ void joint_bilateral_upsample(image_view<TG> guide_hr, image_view<TI> input_lr, 
     detail::check_finite(input_lr, where, "input_lr");
 
     const auto guide = detail::read_channel_planes(guide_hr);
-    const auto guide_at_q = detail::decimate_planes(guide, s, input_lr.width, input_lr.height);
-    const auto result = detail::joint_bilateral_planes(guide, guide_at_q, detail::read_channel_planes(input_lr), s,
-                                                       options.radius, spatial_coefficient, range_coefficient);
+    const auto guide_at_q = detail::decimate_planes(guide, sx, sy, input_lr.width, input_lr.height);
+    const auto result = detail::joint_bilateral_planes(guide, guide_at_q, detail::read_channel_planes(input_lr), sx,
+                                                       sy, options.radius, spatial_coefficient, range_coefficient);
     detail::write_channel_planes(result, out_hr);
 }
 
@@ -248,7 +282,7 @@ void joint_bilateral_filter(image_view<TG> guide, image_view<TI> input, image_vi
     detail::check_finite(input, where, "input");
 
     const auto g = detail::read_channel_planes(guide);
-    const auto result = detail::joint_bilateral_planes(g, g, detail::read_channel_planes(input), 1, radius,
+    const auto result = detail::joint_bilateral_planes(g, g, detail::read_channel_planes(input), 1.0, 1.0, radius,
                                                        spatial_coefficient, range_coefficient);
     detail::write_channel_planes(result, out);
 }

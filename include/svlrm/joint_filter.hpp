@@ -149,6 +149,7 @@ private:
         }
         detail::check_finite(guide, where, "guide");
         detail::check_finite(input, where, "input");
+        detail::check_unit_scale(guide, where, "guide");
 
         const detail::plane gray = detail::read_gray(guide);
         const std::ptrdiff_t channels = input.channels;
@@ -214,6 +215,17 @@ private:
         const float lo = range.lo, in_gain = si / range.span, out_gain = range.span / si;
         r.output = detail::plane(w, h);
         if (keep_coefficients) r.alpha = detail::plane(w, h), r.beta = detail::plane(w, h);
+        if (range.flat) {
+            // F = input: alpha = 0, beta = the normalised input, so Eq. 5 still holds.
+            for (std::ptrdiff_t y = 0; y < h; ++y)
+                for (std::ptrdiff_t x = 0; x < w; ++x) {
+                    const float v = to_unit(input(x, y, c));
+                    r.output(x, y) = v;
+                    if (keep_coefficients) r.alpha(x, y) = 0.0f, r.beta(x, y) = in_gain * (v - lo);
+                }
+            report(done += tiles_for(w, h), total);
+            return;
+        }
         for (std::ptrdiff_t ty = 0; ty < h; ty += t)
             for (std::ptrdiff_t tx = 0; tx < w; tx += t) {
                 // The tile's output part [tx, tx+t) x [ty, ty+t) plus its halo, clipped to
@@ -240,11 +252,14 @@ private:
                         r.output(x, y) = lo + out_gain * (av * (sg * guide(x, y)) + bv);
                         if (keep_coefficients) r.alpha(x, y) = av, r.beta(x, y) = bv;
                     }
-                ++done;
-                if (options_.progress && !options_.progress(done, total))
-                    throw cancelled_error("svlrm::joint_filter::apply: cancelled by the progress callback after " +
-                                          std::to_string(done) + " of " + std::to_string(total) + " tiles");
+                report(++done, total);
             }
+    }
+
+    void report(std::ptrdiff_t done, std::ptrdiff_t total) const {
+        if (options_.progress && !options_.progress(done, total))
+            throw cancelled_error("svlrm::joint_filter::apply: cancelled by the progress callback after " +
+                                  std::to_string(done) + " of " + std::to_string(total) + " tiles");
     }
 };
 

@@ -15,6 +15,7 @@
 #include <svlrm/jbu.hpp>
 #include <svlrm/rolling_guidance.hpp>
 #include <svlrm/metrics.hpp>
+#include <svlrm/missing.hpp>
 #include <svlrm/resample.hpp>
 
 #include <svlrm/backend/reference.hpp>

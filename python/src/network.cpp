@@ -131,6 +131,13 @@ void bind_network(py::module_& m) {
                                     [&](auto d) { svlrm::upsample_input(*model, g, l, d); });
         }, any_view_of(guide, "guide"), any_view_of(lowres, "lowres"));
     }, py::arg("model"), py::arg("guide"), py::arg("lowres"));
+    // In place on a float32 array the Python side made (a copy in the caller's units).
+    m.def("fill_missing", [](py::array& a, const std::string& missing) {
+        const auto policy = svlrm::parse_missing(missing, "svlrm.fill_missing");
+        const auto v = out_view<float>(a, a.shape(0), a.shape(1), channel_dim(a));
+        py::gil_scoped_release nogil;
+        return svlrm::fill_missing(v, policy);
+    }, py::arg("a"), py::arg("missing"));
     m.def("compiled_backends", &svlrm::compiled_backends::names);
     m.def("available_backends", &svlrm::compiled_backends::available_names);
     m.def("precisions", &svlrm::compiled_backends::precisions, py::arg("backend"));

@@ -27,6 +27,7 @@ __all__ = [
     "joint_bilateral_upsample", "rolling_guidance_filter", "resize_bicubic", "resize_bilinear",
     "decimate", "upsample_input", "psnr", "ssim", "rmse", "valid_extent", "available_backends",
     "compiled_backends", "precisions", "set_num_threads", "get_num_threads", "bundled_models_dirs",
+    "fill_missing",
 ]
 
 _DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
@@ -245,12 +246,36 @@ class Model:
                 f"receptive radius {self.receptive_radius})")
 
 
+def fill_missing(depth, missing="zero"):
+    """A copy of depth (same dtype and units) whose missing pixels take the value of the
+    nearest valid pixel (include/svlrm/missing.hpp). missing: "zero" (0 = no measurement,
+    as depth sensors write it), "nan" (float files) or "none". A channel without any
+    valid pixel stays as it is."""
+    a = _image(depth, "depth")
+    work = np.array(a, dtype=np.float32, order="C")  # uint8 / uint16 values are exact in float32
+    _svlrm.fill_missing(work, missing)
+    return work.astype(a.dtype) if a.dtype != np.float32 else work
+
+
+def _depth_model(model):
+    """Whether the model filters depth (metadata task), so that 0 means missing by default."""
+    return model.metadata.get("task") in ("depth_upsampling", "depth_restoration")
+
+
+def _missing(model, missing):
+    return ("zero" if _depth_model(model) else "none") if missing is None else missing
+
+
 def _model(model):
+    """A Model from a Model, a weights file's path, or a bundled model's name ("depth_sr")."""
     if isinstance(model, Model):
         return model
     if isinstance(model, (str, os.PathLike)):
+        name = os.fspath(model)
+        if not os.path.exists(name) and os.sep not in name and not os.path.splitext(name)[1]:
+            return Model.bundled(name)
         return Model.load(model)
-    raise TypeError(f"svlrm: model must be an svlrm.Model or a path, not {type(model).__name__}")
+    raise TypeError(f"svlrm: model must be an svlrm.Model, a path or a bundled model's name, not {type(model).__name__}")
 
 
 class JointFilter:
@@ -279,22 +304,37 @@ class JointFilter:
     backend = property(lambda self: self._native.backend, doc="the backend that runs")
     precision = property(lambda self: self._native.precision, doc="the mode that runs ('exact', 'fast', 'fp32', ...)")
 
-    def apply(self, guide, src, *, coefficients=False, progress=None, extents=None, out=None):
+    def apply(self, guide, src, *, coefficients=False, progress=None, extents=None, out=None, missing="none"):
         """F (float32, src's shape) for guide (1 channel, or 3: RGB, used as BT.601
         luma) and src (any channels, each filtered with the same guide). With
         coefficients=True returns (F, alpha, beta). extents: for a part of a larger
-        image, the whole image's valid_extent (so that the parts equal the whole)."""
+        image, the whole image's valid_extent (so that the parts equal the whole).
+        missing: which src values mean "no measurement" ("zero", "nan"), filled first
+        (fill_missing); default "none": apply is the network on src as it is, as a part of
+        a larger image (svlrm.dask) must be."""
         if progress is not None and not callable(progress):
             raise TypeError("svlrm: progress must be callable")
+        if missing != "none":
+            src = fill_missing(src, missing)
         if extents is not None:
             extents = [(float(lo), float(hi)) for lo, hi in extents]
         return self._native.apply(_image(guide, "guide"), _image(src, "src"), coefficients, progress, extents,
                                   _out(out))
 
-    def upsample(self, guide, lowres, **kwargs):
-        """Depth upsampling: lowres brought to the guide's size as the model was trained
-        (upsample_input), then apply. kwargs as apply."""
-        return self.apply(guide, upsample_input(self.model, guide, lowres), **kwargs)
+    def upsample(self, guide, lowres, *, missing=None, **kwargs):
+        """Depth upsampling: lowres (any size up to the guide's), its missing pixels filled
+        (missing: "zero", the default for depth models, "nan" or "none"), brought to the guide's size as the model was trained
+        (upsample_input), then apply; kwargs as apply. Depth keeps its units: uint16
+        millimetres give uint16 millimetres (uint8 levels uint8), floats float32 in their
+        own unit; with out= the result is out's float32 on the unit scale."""
+        lowres = _image(lowres, "lowres")
+        filled = fill_missing(lowres, _missing(self.model, missing))
+        result = self.apply(guide, upsample_input(self.model, guide, filled), missing="none", **kwargs)
+        if lowres.dtype == np.float32 or kwargs.get("out") is not None:
+            return result
+        top = np.iinfo(lowres.dtype).max
+        to_units = lambda f: np.clip(np.rint(f * top), 0, top).astype(lowres.dtype)  # noqa: E731
+        return (to_units(result[0]),) + tuple(result[1:]) if kwargs.get("coefficients") else to_units(result)
 
     def __repr__(self):
         mode = f" ({self.precision})" if self.precision else ""

@@ -10,11 +10,13 @@ LocalCluster, or dask's threads). docs/scale-out.md.
   half-written output, and the retried task rewrites it) and returns its metrics.
 
 A model is loaded once per worker process (not once per chunk or file): workers keep
-the filters they built, keyed by the model file and settings.
+the filters they built, keyed by the model (its file, or the bytes of an svlrm.Model,
+which travels to the workers with its weights) and settings.
 """
 
-import functools
+import hashlib
 import os
+import threading
 import time
 
 import numpy as np
@@ -40,14 +42,28 @@ _METHODS = {
 }
 
 loads = 0  # filters this process has built (a test reads it on every worker)
+_filters, _filters_lock = {}, threading.Lock()
 
 
-@functools.lru_cache(maxsize=8)
-def worker_filter(model_path, backend="auto", precision="auto", self_ensemble=False):
-    """The JointFilter of this process for these settings, built on first use."""
+def _model_key(model):
+    """What identifies a model across tasks: its path or name, or its weights' digest
+    (an svlrm.Model arrives as a new object in every task)."""
+    if isinstance(model, svlrm.Model):
+        return "sha1:" + hashlib.sha1(model._bytes).hexdigest()
+    return os.fspath(model)
+
+
+def worker_filter(model, backend="auto", precision="auto", self_ensemble=False):
+    """The JointFilter of this process for these settings, built on first use. model: an
+    svlrm.Model, a weights file or a bundled model's name."""
     global loads
-    loads += 1
-    return svlrm.JointFilter(model_path, backend=backend, precision=precision, self_ensemble=self_ensemble)
+    key = (_model_key(model), backend, precision, self_ensemble)
+    with _filters_lock:
+        if key not in _filters:
+            loads += 1
+            _filters[key] = svlrm.JointFilter(model, backend=backend, precision=precision,
+                                              self_ensemble=self_ensemble)
+        return _filters[key]
 
 
 def _params(method, model_path, params):
@@ -65,7 +81,7 @@ def _params(method, model_path, params):
 
 def _run(method, model_path, p, guide, src, extents=None):
     if method == "svlrm":
-        f = worker_filter(os.fspath(model_path), p["backend"], p["precision"], p["self_ensemble"])
+        f = worker_filter(model_path, p["backend"], p["precision"], p["self_ensemble"])
         return f.apply(guide, src, extents=extents)
     return _METHODS[method]["call"](guide, src, p)
 
@@ -89,7 +105,7 @@ def filter_array(guide, src, model_path=None, *, method="svlrm", chunks=None, ex
     for name, a in (("guide", guide), ("src", src)):
         if a.ndim not in (2, 3):
             raise ValueError(f"svlrm.dask: {name} has shape {a.shape}; expected (h, w) or (h, w, c)")
-    model = svlrm.Model.load(model_path) if method == "svlrm" else None
+    model = svlrm._model(model_path) if method == "svlrm" else None
     halo = model.receptive_radius if model else _METHODS[method]["halo"](p)
     dtype = np.float32 if model else svlrm._image(np.zeros((1, 1), src.dtype), "src").dtype
     # One spatial chunking for both, channels in one chunk. dask's overlap needs every
@@ -284,7 +300,7 @@ def filter_files(pairs, out_dir, model_path=None, *, method="svlrm", client=None
             if not os.path.isfile(f):
                 raise FileNotFoundError(f"svlrm.dask: no file {f!r}")
     if method == "svlrm":
-        svlrm.Model.load(model_path)  # a broken model fails here, once, not in every task
+        svlrm._model(model_path)  # a broken model fails here, once, not in every task
     os.makedirs(out_dir, exist_ok=True)
     tasks = [dask.delayed(_one_file, pure=True)(pair, os.fspath(out_dir), method, model_path, p) for pair in pairs]
     if client is None:

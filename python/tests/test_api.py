@@ -206,6 +206,41 @@ def test_upsample_is_upsample_input_then_apply():
     np.testing.assert_array_equal(f.upsample(g, low), f.apply(g, start))
 
 
+def test_depth_holes_are_filled_by_default_and_flat_depth_stays_flat():
+    g, s = smooth_pair(17, 64, 64)
+    low = svlrm.decimate((1000 + 2000 * s).astype(np.uint16), 4).copy()  # millimetres
+    low[3:6, 2:12] = 0
+    filled = svlrm.fill_missing(low)
+    assert filled.dtype == np.uint16 and filled.min() > 0
+    np.testing.assert_array_equal(filled[low > 0], low[low > 0])
+    f = svlrm.JointFilter(svlrm.Model.bundled("depth_sr"), backend="reference")
+    np.testing.assert_array_equal(f.upsample(g, low), f.upsample(g, filled))
+    assert f.upsample(g, low, missing="none").min() < 900  # the holes read as near depth
+    checks = np.kron(np.indices((8, 8)).sum(0) % 2, np.ones((8, 8))).astype(np.float32)
+    flat = np.full((16, 16), 1000, np.uint16)
+    np.testing.assert_array_equal(f.upsample(checks, flat), np.uint16(1000))
+    np.testing.assert_array_equal(f.upsample(checks, np.zeros((16, 16), np.uint16)), 0)
+    nan = np.where(low > 0, low / 65535, np.nan).astype(np.float32)
+    np.testing.assert_allclose(svlrm.fill_missing(nan, "nan"), filled / 65535, rtol=1e-6)
+    with pytest.raises(ValueError, match="zero, nan or none"):
+        svlrm.fill_missing(low, "holes")
+
+
+def test_upsample_keeps_the_units_of_depth():
+    g, s = smooth_pair(18, 64, 64)
+    mm = svlrm.decimate((800 + 3000 * s).astype(np.uint16), 4)
+    f = svlrm.JointFilter(svlrm.Model.bundled("depth_sr"), backend="reference")
+    out = f.upsample(g, mm)
+    assert out.dtype == np.uint16 and 700 < out.mean() < 3900
+    metres = f.upsample(g, mm.astype(np.float64) / 1000)  # float64 metres: float32 metres
+    assert metres.dtype == np.float32
+    np.testing.assert_allclose(metres * 1000, out, atol=1.0)
+    unit, alpha, beta = f.upsample(g, mm, coefficients=True)
+    assert unit.dtype == np.uint16 and alpha.dtype == np.float32
+    with pytest.raises(ValueError, match="unit scale"):
+        f.upsample(g.astype(np.float32) * 255, mm)  # a float guide on 0..255
+
+
 def test_model_from_bytes_equals_load():
     path = os.path.join(MODELS, "depth_restore.safetensors")
     with open(path, "rb") as fh:

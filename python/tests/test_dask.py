@@ -58,6 +58,13 @@ def test_chunked_network_equals_the_whole_image(client):
     assert all(n <= 2 for n in loads.values())  # once per setting (exact, auto) per worker, not per chunk
 
 
+def test_a_model_travels_as_an_object_or_a_bundled_name(client):
+    rgb, s = scene(3, 120, 130)
+    want = sd.filter_array(rgb, s, RESTORE, chunks=64, **EXACT).compute()
+    for model in (svlrm.Model.load(RESTORE), "depth_restore"):
+        np.testing.assert_array_equal(sd.filter_array(rgb, s, model, chunks=64, **EXACT).compute(), want)
+
+
 def test_chunked_baselines_equal_the_whole_image(client):
     rgb, s = scene(2, 200, 230)
     s3 = np.stack([s, 1 - s], axis=2)

@@ -31,7 +31,12 @@ struct command {
 
 inline std::vector<option_spec> io_options() {
     return {{"bits", "8|16", "PNG output bit depth (default: the input's; 16 for float inputs)"},
-            {"missing-zero", "", "input value 0 means missing: fill from the nearest valid pixel first"},
+            {"depth-scale", "S", "depth commands: write float depth to a PNG as depth x S (1000: metres as mm)"},
+            {"missing", "zero|nan|none", "input values that mean 'no measurement', filled from the nearest valid "
+                                         "pixel before filtering (default: zero for depth, none for images)"},
+            {"missing-zero", "", "the same as --missing zero"},
+            {"holes", "fill|keep", "where the input had no measurement: fill the output (default) or write the "
+                                   "missing value (0, or NaN with --missing nan) there"},
             {"format", "png|pfm|npy", "batch mode: output format (default: the input's; bmp gives png)"},
             {"threads", "N", "threads for the filters and the CPU backends (default: all)"},
             {"progress", "", "draw the progress bar even when stderr is not a terminal"},
@@ -47,14 +52,22 @@ inline std::string precision_help() {
 }
 
 inline std::vector<option_spec> network_options(const std::string& bundled) {
-    return {{"model", "FILE", bundled.empty() ? "the model file (.safetensors), required"
-                                              : "model file (default: the bundled " + bundled + ".safetensors)"},
+    return {{"model", "FILE", bundled.empty() ? "the model file (.safetensors) or a bundled model's name, required"
+                                              : "model file or a bundled model's name (default: " + bundled + ")"},
             {"backend", "NAME", svlrm::backend::joined(svlrm::compiled_backends::names()) +
                                     " or auto (default: the fastest this machine runs)"},
             {"precision", "MODE", precision_help()},
             {"tile", "N", "run the network on N x N tiles (0 = automatic; same result, less memory)"},
             {"self-ensemble", "", "average the network over the 8 rotations / reflections (8x slower, lower error)"},
             {"save-coefficients", "PREFIX", "also write PREFIX_alpha/_beta .pfm (values) and .png (turbo colours)"}};
+}
+
+// The options of `all` named in `names`, in all's order.
+inline std::vector<option_spec> pick(const std::vector<option_spec>& all, const std::vector<std::string>& names) {
+    std::vector<option_spec> out;
+    for (const auto& o : all)
+        if (std::find(names.begin(), names.end(), o.name) != names.end()) out.push_back(o);
+    return out;
 }
 
 template <class... Groups>
@@ -102,18 +115,22 @@ inline int run_network(const arguments& args, task t, const std::string& bundled
     return net.reporting(args, [&] { return p.run([&](const svlrm::image<float>& in, const svlrm::image<float>& guide, int scale) {
         filter_result r;
         if (t.upsamples && !warned && !args.has("quiet") && !trained_at(m, scale)) {
-            // The network refines whatever bicubic upsampling it is given, so it still runs;
+            // The network refines whatever upsampling it is given, so it still runs;
             // between trained factors its error lies between theirs (measured: docs/results.md).
-            std::fprintf(stderr, "svlrm: note: the model was trained at x%s, not x%d\n", m.meta("scale")->c_str(),
-                         scale);
+            char factor[64];
+            std::snprintf(factor, sizeof factor, "x%.3g by x%.3g", double(guide.width()) / double(in.width()),
+                          double(guide.height()) / double(in.height()));
+            std::fprintf(stderr, "svlrm: note: the model was trained at x%s, not %s\n", m.meta("scale")->c_str(),
+                         scale > 0 ? ("x" + std::to_string(scale)).c_str() : factor);
             warned = true;
         }
         svlrm::image<float> up;
-        if (scale > 1) {  // the network refines an upsampling: bicubic or JBU, as the model was trained
+        const bool upsampling = scale != 1;  // 0: a real factor (check_sizes)
+        if (upsampling) {  // the network refines an upsampling: bicubic or JBU, as the model was trained
             up = svlrm::image<float>(guide.width(), guide.height(), in.channels());
             svlrm::upsample_input(m, guide.view(), in.view(), up.view());
         }
-        const svlrm::image<float>& x = scale > 1 ? up : in;
+        const svlrm::image<float>& x = upsampling ? up : in;
         r.out = r.alpha = r.beta = svlrm::image<float>(x.width(), x.height(), x.channels());
         net.apply(guide, x, r.out, r.alpha, r.beta);
         tiles.finish();
@@ -122,18 +139,19 @@ inline int run_network(const arguments& args, task t, const std::string& bundled
 }
 
 inline std::vector<command> network_commands() {
-    const std::string io = " Formats: png (8/16-bit), pfm, npy, bmp (read only); the output format follows "
+    const std::string io = " Formats: png (8/16-bit), pfm, npy; read only: bmp, jpg, tif (8/16-bit, float), exr; the output format follows "
                            "OUTPUT's extension. With folders for INPUT, GUIDE and OUTPUT every image of INPUT is "
                            "processed (batch mode; the guide has the same file name).";
     return {
         {"upsample", "depth upsampling: low-res depth + high-res guide", "svlrm upsample LOWRES GUIDE OUTPUT [options]",
          "Upsamples LOWRES to the size of GUIDE as the model was trained (its input_upsampling: joint bilateral "
-         "upsampling on GUIDE's luma for depth_sr, bicubic, Keys a = -0.5, for depth_sr_sensor), then refines it "
-         "with the SVLRM network, F = alpha * G + beta. The factor is GUIDE's width / LOWRES's width unless --scale "
-         "gives it. An RGB depth file (grey stored as RGB) is read as one channel. The bundled depth_sr model is "
+         "upsampling on GUIDE's colour for depth_sr, bicubic, Keys a = -0.5, for depth_sr_sensor), then refines it "
+         "with the SVLRM network, F = alpha * G + beta. Any sizes: the factor of each axis is GUIDE's size / LOWRES's "
+         "size (2.67 for a 192x144 map under a 512x384 image), an integer one where GUIDE decimates to LOWRES, or "
+         "--scale. An RGB depth file (grey stored as RGB) is read as one channel. The bundled depth_sr model is "
          "trained for clean low-resolution depth (a point sample per block, the DJF protocol) at x4, x8 and x16; "
          "--noisy picks depth_sr_sensor, trained for what depth sensors deliver (noise, quantisation, flying "
-         "pixels, holes: add --missing-zero when 0 marks them). Depth may be metric (near = small) or inverse "
+         "pixels, holes). 0 means no measurement (--missing): such pixels are filled before upsampling. Depth may be metric (near = small) or inverse "
          "(disparity, near = large), in any unit: both models normalise the depth's range themselves." + io,
          join(std::vector<option_spec>{{"scale", "S", "upsampling factor 1..64 (default: from the sizes)"},
                                        {"noisy", "", "the depth comes from a sensor: use the bundled depth_sr_sensor"}},
@@ -144,7 +162,7 @@ inline std::vector<command> network_commands() {
          }},
         {"restore", "depth restoration: noisy depth + guide", "svlrm restore DEPTH GUIDE OUTPUT [options]",
          "Restores a noisy depth map guided by an image of the same size with the SVLRM network. An RGB depth file "
-         "is read as one channel; --missing-zero fills holes first." + io,
+         "is read as one channel; 0 means no measurement and is filled first (--missing)." + io,
          join(network_options("depth_restore"), io_options()),
          [](const arguments& a) { return run_network(a, {.guided = true, .depth = true}, "depth_restore"); }},
         {"denoise", "image denoising, self-guided (G = I)", "svlrm denoise INPUT OUTPUT [options]",

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "arguments.hpp"
+#include "bundled_models.hpp"
 #include "commands.hpp"
 
 #include <svlrm/model.hpp>
@@ -16,7 +17,7 @@ inline int run_info(const arguments& args) {
         throw usage_error("expected 1 argument (MODEL), got " + std::to_string(args.positional().size()) +
                           " (see --help)");
     const std::string path = args.positional()[0];
-    const svlrm::model m = svlrm::model::load(path);
+    const svlrm::model m = svlrm::model::load(svlrm_tools::model_path(path));
     std::printf("model:            %s\n", path.c_str());
     std::printf("activation:       %s", m.activation == svlrm::activation::relu ? "relu" : "leaky_relu");
     if (m.activation == svlrm::activation::leaky_relu) std::printf(" (negative slope %g)", double(m.activation_slope));
@@ -51,7 +52,8 @@ inline int run_info(const arguments& args) {
 
 inline command info_command() {
     return {"info", "print a model file's metadata, layers, parameter count, receptive radius", "svlrm info MODEL",
-            "Loads MODEL (.safetensors, docs/weights-format.md), validates it and prints what it holds.", {}, run_info};
+            "Loads MODEL (a .safetensors file, docs/weights-format.md, or the name of a bundled model: depth_sr, "
+            "depth_sr_sensor, depth_restore, image_denoise, flash_deblur), validates it and prints what it holds.", {}, run_info};
 }
 
 }  // namespace svlrm_cli

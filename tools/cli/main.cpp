@@ -7,6 +7,8 @@
 #include "compare.hpp"
 #include "info.hpp"
 
+#include <svlrm/config.hpp>
+
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -51,6 +53,10 @@ int main(int argc, char** argv) {
     }
     if (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
         print_usage(commands);
+        return 0;
+    }
+    if (args[0] == "--version") {
+        std::printf("svlrm %d.%d.%d\n", svlrm::version.major, svlrm::version.minor, svlrm::version.patch);
         return 0;
     }
     for (const auto& c : commands) {

@@ -18,7 +18,7 @@ namespace svlrm_cli {
 // --model, else the bundled <task>.safetensors; a runtime error naming the places
 // searched when there is none.
 inline svlrm::model load_model(const arguments& args, const std::string& bundled) {
-    if (const auto m = args.text("model")) return svlrm::model::load(*m);
+    if (const auto m = args.text("model")) return svlrm::model::load(svlrm_tools::model_path(*m));
     if (bundled.empty()) throw usage_error("this command needs --model FILE");
     if (const auto path = svlrm_tools::find_bundled_model(bundled)) return svlrm::model::load(*path);
     throw std::runtime_error(svlrm_tools::missing_bundled_model(bundled) + "; pass --model FILE");

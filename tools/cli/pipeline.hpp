@@ -5,7 +5,6 @@
 
 #include "arguments.hpp"
 #include "colormap.hpp"
-#include "fill_missing.hpp"
 #include "image_io.hpp"
 #include "luma.hpp"
 #include "outputs.hpp"
@@ -14,10 +13,13 @@
 #include <svlrm/svlrm.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,59 @@ struct filter_result {
 // input (filled, reduced), guide, scale (1 unless upsampling) -> result
 using filter_fn = std::function<filter_result(const svlrm::image<float>&, const svlrm::image<float>&, int)>;
 
+// Which input values mean "no measurement": --missing, else 0 for depth (as every sensor
+// writes it) and nothing for images.
+inline svlrm::missing_values missing_policy(const arguments& args, bool depth) {
+    if (args.has("missing-zero")) return svlrm::missing_values::zero;
+    if (const auto m = args.choice("missing", {"zero", "nan", "none"})) return svlrm::parse_missing(*m, "--missing");
+    return depth ? svlrm::missing_values::zero : svlrm::missing_values::none;
+}
+
+// The same file, whether or not `out` exists yet (a different spelling of one path included).
+inline bool same_file(const fs::path& a, const fs::path& b) {
+    std::error_code e;
+    if (fs::exists(a, e) && fs::exists(b, e)) return fs::equivalent(a, b, e);
+    return fs::weakly_canonical(a, e) == fs::weakly_canonical(b, e);
+}
+
+// Refuses writing over an input: the output would destroy it (and batch mode would read
+// its own outputs back).
+inline void check_not_input(const fs::path& out, const fs::path& in, const char* role) {
+    if (!in.empty() && same_file(out, in))
+        throw usage_error("the output " + out.string() + " is the " + role + " " + in.string() +
+                          "; writing it would destroy the " + role + " (give another output path)");
+}
+
+// Depth keeps its units (docs/cli.md, "Units"): integer depth (16-bit millimetres, 8-bit
+// levels) comes out in the same integers, as a PNG of the input's bit depth or as floats
+// holding those integers (.pfm, .npy); float depth (metres, disparity) comes out as the same
+// floats. Where a format cannot hold them the run is refused before any work, never
+// clipped: float depth into a PNG (values above 1 would clip; --depth-scale S writes
+// depth x S), 16-bit depth into 8 bits. Returns the factor from the unit scale the
+// library works on to the output file's values.
+inline float depth_output_scale(const arguments& args, int input_bits, int png_bits, const fs::path& in,
+                                const fs::path& out) {
+    const bool png = svlrm_tools::lower_ext(out) == ".png";
+    const auto scale = args.has("depth-scale") ? std::optional<double>(args.number("depth-scale", 1.0, 0.0, 1e9, true))
+                                               : std::nullopt;
+    if (scale && (!png || input_bits != 32))
+        throw usage_error("--depth-scale is for float depth written to a PNG; " + in.string() + " is " +
+                          (input_bits == 32 ? "float" : std::to_string(input_bits) + "-bit") + " and the output " +
+                          out.string() + (png ? " a PNG" : " is not a PNG"));
+    if (!png) return input_bits == 32 ? 1.0f : float((1 << input_bits) - 1);
+    if (input_bits == 32 && !scale)
+        throw usage_error(in.string() + " holds float depth (metres, disparity...), which a PNG of integers would "
+                          "clip and change the unit of: write " + out.stem().string() + ".pfm or .npy, or give "
+                          "--depth-scale S to write depth x S (1000: metres as millimetres)");
+    if (input_bits == 16 && png_bits == 8)
+        throw usage_error("--bits 8 would keep 256 levels of the 16-bit depth in " + in.string() +
+                          "; write a 16-bit PNG, .pfm or .npy");
+    if (input_bits == 8 && png_bits == 16)
+        throw usage_error("--bits 16 would change the unit of the 8-bit depth in " + in.string() +
+                          " (level v becomes 257 v); write an 8-bit PNG, .pfm or .npy");
+    return scale ? float(*scale / 65535.0) : 1.0f;  // PNG: the unit scale is the file's own
+}
+
 inline bool batch_mode(const arguments& args) {
     return !args.positional().empty() && fs::is_directory(args.positional().front());
 }
@@ -53,7 +108,9 @@ inline std::string size_text(const svlrm::image<float>& v) {
     return std::to_string(v.width()) + "x" + std::to_string(v.height());
 }
 
-// The upsampling factor (1 when not upsampling); a runtime error when the sizes do not fit.
+// The upsampling factor: 1 when not upsampling, the integer s when the guide decimates to
+// the input by s (floor(W/s) x floor(H/s)), 0 for any other ratio (each axis its own
+// real factor: include/svlrm/jbu.hpp); a runtime error when the sizes do not fit.
 inline int check_sizes(const task& t, const arguments& args, const svlrm::image<float>& in, const fs::path& in_path,
                        const svlrm::image<float>& guide, const fs::path& guide_path) {
     const std::string sizes = "input " + in_path.string() + " is " + size_text(in) + " but guide " +
@@ -64,13 +121,14 @@ inline int check_sizes(const task& t, const arguments& args, const svlrm::image<
         return 1;
     }
     const long s = args.has("scale") ? args.integer("scale", 1, 1, 64) : guide.width() / in.width();
-    if (s < 1 || guide.width() / s != in.width() || guide.height() / s != in.height())
-        throw std::runtime_error(sizes + (args.has("scale") ? "; with --scale " + std::to_string(s) +
-                                                                  " the input must be floor(W/s) x floor(H/s) = " +
-                                                                  std::to_string(guide.width() / s) + "x" +
-                                                                  std::to_string(guide.height() / s)
-                                                            : "; the guide must be an integer multiple of the input"));
-    return int(s);
+    if (s >= 1 && guide.width() / s == in.width() && guide.height() / s == in.height()) return int(s);
+    if (args.has("scale"))
+        throw std::runtime_error(sizes + "; with --scale " + std::to_string(s) +
+                                 " the input must be floor(W/s) x floor(H/s) = " + std::to_string(guide.width() / s) +
+                                 "x" + std::to_string(guide.height() / s) + " (leave --scale out for any other ratio)");
+    if (in.width() > guide.width() || in.height() > guide.height())
+        throw std::runtime_error(sizes + "; the input must not be larger than the guide");
+    return 0;
 }
 
 class pipeline {
@@ -83,6 +141,8 @@ public:
                               std::to_string(args.positional().size()) + " (see --help)");
         png_bits(args, 8);  // option errors before any work
         if (args.has("scale")) args.integer("scale", 1, 1, 64);
+        missing_ = missing_policy(args, t.depth);
+        keep_holes_ = args.choice("holes", {"fill", "keep"}).value_or("fill") == "keep";
         if (t.coefficients && args.has("save-coefficients")) args.text("save-coefficients");
         format_ = args.choice("format", {"png", "pfm", "npy"});
     }
@@ -99,6 +159,8 @@ public:
             if (task_.guided && fs::is_directory(guide))
                 throw usage_error(guide.string() + " is a folder but " + input.string() + " is not");
             check_output_path(output);
+            check_not_input(output, input, "input");
+            if (task_.guided) check_not_input(output, guide, "guide");
             one(input, guide, output, prefix ? std::optional<std::string>(*prefix) : std::nullopt, f);
             if (!args_.has("quiet")) std::printf("svlrm: wrote %s\n", output.string().c_str());
             return 0;
@@ -111,17 +173,43 @@ private:
     task task_;
     progress_bar& bar_;
     std::optional<std::string> format_;
+    svlrm::missing_values missing_ = svlrm::missing_values::none;
+    bool keep_holes_ = false;
+
+    // --holes keep: the output pixels whose input pixel (for upsampling, the nearest
+    // low-resolution sample: q = round((p + 1) / s - 1), the point decimation's grid)
+    // had no measurement get the missing value back.
+    void mark_holes(const svlrm::image<float>& in, svlrm::image<float>& out) const {
+        const float hole = missing_ == svlrm::missing_values::nan ? std::numeric_limits<float>::quiet_NaN() : 0.0f;
+        const auto nearest = [](std::ptrdiff_t p, std::ptrdiff_t n, std::ptrdiff_t to) {
+            const double s = double(to) / double(n);  // the axis' factor (scale, or the real one)
+            return std::clamp<std::ptrdiff_t>(std::ptrdiff_t(std::floor((double(p) + 1.0) / s - 0.5)), 0, n - 1);
+        };
+        for (std::ptrdiff_t y = 0; y < out.height(); ++y)
+            for (std::ptrdiff_t x = 0; x < out.width(); ++x)
+                for (std::ptrdiff_t c = 0; c < out.channels(); ++c)
+                    if (svlrm::is_missing(in(nearest(x, in.width(), out.width()), nearest(y, in.height(), out.height()), c),
+                                          missing_))
+                        out(x, y, c) = hole;
+    }
 
     void one(const fs::path& in_path, const fs::path& guide_path, const fs::path& out_path,
              const std::optional<std::string>& prefix, const filter_fn& f) {
         svlrm_tools::loaded_image in = svlrm_tools::read_image(in_path);
         if (task_.depth) in.pixels = svlrm_tools::depth_channel(in.pixels);
-        if (args_.has("missing-zero")) svlrm_tools::fill_missing_zero(in.pixels, in_path.string());
+        const int bits = png_bits(args_, in.bits);
+        const float unit = task_.depth ? depth_output_scale(args_, in.bits, bits, in_path, out_path) : 1.0f;
+        const svlrm::image<float> measured = keep_holes_ ? in.pixels : svlrm::image<float>();
+        svlrm::fill_missing(in.pixels.view(), missing_);  // a channel with no depth at all stays empty
         const svlrm::image<float> guide = task_.guided ? svlrm_tools::read_image(guide_path).pixels : in.pixels;
         const int scale = check_sizes(task_, args_, in.pixels, in_path, guide, task_.guided ? guide_path : in_path);
         filter_result r = f(in.pixels, guide, scale);
+        if (keep_holes_) mark_holes(measured, r.out);
+        if (unit != 1.0f)
+            for (float& v : std::span(r.out.data(), std::size_t(r.out.width() * r.out.height() * r.out.channels())))
+                v *= unit;
         output_set outs;
-        outs.add(out_path, std::move(r.out), png_bits(args_, in.bits));
+        outs.add(out_path, std::move(r.out), bits);
         if (prefix && !r.alpha.empty()) {
             outs.add(*prefix + "_alpha.pfm", r.alpha);
             outs.add(*prefix + "_beta.pfm", r.beta);
@@ -151,11 +239,13 @@ private:
                               " is not (batch mode needs both to be folders)");
         if (task_.guided && !fs::is_directory(guide_dir))
             throw usage_error(in_dir.string() + " is a folder but the guide " + guide_dir.string() + " is not");
+        check_not_input(out_dir, in_dir, "input folder");
+        if (task_.guided) check_not_input(out_dir, guide_dir, "guide folder");
         std::vector<fs::path> inputs;
         for (const auto& e : fs::directory_iterator(in_dir))
             if (e.is_regular_file() && readable_extension(svlrm_tools::lower_ext(e.path()))) inputs.push_back(e.path());
         std::sort(inputs.begin(), inputs.end());
-        if (inputs.empty()) throw std::runtime_error(in_dir.string() + ": no png, pfm, npy, bmp, jpg or tif files");
+        if (inputs.empty()) throw std::runtime_error(in_dir.string() + ": no png, pfm, npy, bmp, jpg, tif or exr files");
         // Every guide is found before anything is written.
         std::vector<fs::path> guides;
         for (const auto& in : inputs) {

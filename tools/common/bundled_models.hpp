@@ -34,4 +34,13 @@ inline std::string missing_bundled_model(const std::string& name) {
     return "no bundled model " + name + ".safetensors (searched " + searched + ")";
 }
 
+// A model a user names: a file, or else the name of a bundled model ("depth_sr").
+inline std::filesystem::path model_path(const std::string& name) {
+    if (std::filesystem::exists(name)) return name;
+    const std::filesystem::path p(name);
+    if (!p.has_parent_path() && !p.has_extension())
+        if (const auto bundled = find_bundled_model(name)) return *bundled;
+    return name;  // the loader says what is missing
+}
+
 }  // namespace svlrm_tools

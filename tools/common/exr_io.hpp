@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,7 @@ namespace svlrm_tools::exr_detail {
 // OpenEXR reads through this from a buffer in memory.
 class memory_stream final : public Imf::IStream {
 public:
-    explicit memory_stream(const std::vector<unsigned char>& bytes) : Imf::IStream("memory"), bytes_(bytes) {}
+    explicit memory_stream(std::span<const unsigned char> bytes) : Imf::IStream("memory"), bytes_(bytes) {}
     bool read(char c[], int n) override {
         if (n < 0 || pos_ > bytes_.size() || bytes_.size() - pos_ < std::uint64_t(n))
             throw Iex::InputExc("the file ends early");  // what OpenEXR's own streams throw
@@ -39,14 +40,14 @@ public:
     void seekg(std::uint64_t pos) override { pos_ = pos; }
 
 private:
-    const std::vector<unsigned char>& bytes_;
+    std::span<const unsigned char> bytes_;
     std::uint64_t pos_ = 0;
 };
 
 // The data window of the first header, read by hand before OpenEXR sees the file: the
 // library sizes its offset tables and line buffers from it, so a hostile size must be
 // refused first. Throws the reason.
-inline std::uint64_t pixel_count(const std::vector<unsigned char>& b) {
+inline std::uint64_t pixel_count(std::span<const unsigned char> b) {
     const auto int32_at = [&](std::size_t at) {
         std::int32_t v;
         std::memcpy(&v, b.data() + at, 4);
@@ -102,7 +103,7 @@ inline std::vector<std::string> chosen_channels(const Imf::ChannelList& list) {
     throw std::string("no R, G, B, Y, Z or depth channel, and more than one other (" + all + ")");
 }
 
-inline decoded decode(const std::vector<unsigned char>& bytes, std::uint64_t max_pixels) {
+inline decoded decode(std::span<const unsigned char> bytes, std::uint64_t max_pixels) {
     const std::uint64_t count = pixel_count(bytes);
     if (count > max_pixels)
         throw std::string("dataWindow of " + std::to_string(count) + " pixels is over the limit of " +

@@ -20,6 +20,11 @@
 
 #include <png.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -30,6 +35,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -42,6 +48,8 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+using bytes_view = std::span<const unsigned char>;
+
 struct loaded_image {
     svlrm::image<float> pixels;  // unit scale
     int bits = 8;                // 8, 16 or 32 (float)
@@ -53,12 +61,41 @@ inline std::string lower_ext(const std::filesystem::path& p) {
     return e;
 }
 
-inline std::vector<unsigned char> read_file(const std::filesystem::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    if (!f) throw io_error(p.string() + ": cannot open file");
-    std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(f)), {});
-    return bytes;
-}
+// A file's bytes, mapped rather than read: decoders check the size an image declares
+// before they touch its pixels, so a huge file costs no memory until then (a TIFF that
+// declares 60000x60000 was read whole, 8.4 GB, before the pixel limit refused it).
+class mapped_file {
+public:
+    explicit mapped_file(const std::filesystem::path& p) {
+        const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw io_error(p.string() + ": cannot open file");
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            ::close(fd);
+            throw io_error(p.string() + ": not a regular file");
+        }
+        size_ = std::size_t(st.st_size);
+        if (size_ > 0) {
+            void* m = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (m == MAP_FAILED) {
+                ::close(fd);
+                throw io_error(p.string() + ": cannot map file");
+            }
+            data_ = static_cast<const unsigned char*>(m);
+        }
+        ::close(fd);
+    }
+    ~mapped_file() {
+        if (data_) ::munmap(const_cast<unsigned char*>(data_), size_);
+    }
+    mapped_file(const mapped_file&) = delete;
+    mapped_file& operator=(const mapped_file&) = delete;
+    bytes_view bytes() const { return {data_, size_}; }
+
+private:
+    const unsigned char* data_ = nullptr;
+    std::size_t size_ = 0;
+};
 
 // Writes bytes via a temporary file in the same folder, renamed into place.
 inline void write_file_atomic(const std::filesystem::path& p, const std::vector<unsigned char>& bytes) {
@@ -86,14 +123,19 @@ inline void write_file_atomic(const std::filesystem::path& p, const std::vector<
 namespace detail {
 
 struct png_memory_reader {
-    const std::vector<unsigned char>* bytes;
+    bytes_view bytes;
     std::size_t pos;
 };
 
+// libpng prints its errors and warnings on stderr by default; the message thrown names
+// the problem in one line, so they are silenced.
+inline void png_silent_error(png_structp png, png_const_charp) { png_longjmp(png, 1); }
+inline void png_silent_warning(png_structp, png_const_charp) {}
+
 inline void png_read_memory(png_structp png, png_bytep out, png_size_t n) {
     auto* r = static_cast<png_memory_reader*>(png_get_io_ptr(png));
-    if (r->pos + n > r->bytes->size()) png_error(png, "truncated PNG data");
-    std::memcpy(out, r->bytes->data() + r->pos, n);
+    if (r->pos + n > r->bytes.size()) png_error(png, "truncated PNG data");
+    std::memcpy(out, r->bytes.data() + r->pos, n);
     r->pos += n;
 }
 
@@ -106,12 +148,12 @@ inline void png_flush_memory(png_structp) {}
 
 // libpng reports errors by longjmp; this frame holds nothing with a destructor
 // between setjmp and the libpng calls, so the jump is well-defined.
-inline const char* png_decode(const std::vector<unsigned char>& bytes, std::vector<unsigned char>& raw, png_uint_32& w,
+inline const char* png_decode(bytes_view bytes, std::vector<unsigned char>& raw, png_uint_32& w,
                               png_uint_32& h, int& channels, int& bits, std::size_t max_pixels) {
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, png_silent_error, png_silent_warning);
     if (!png) return "out of memory";
     png_infop info = png_create_info_struct(png);
-    png_memory_reader reader{&bytes, 0};
+    png_memory_reader reader{bytes, 0};
     const char* error = nullptr;
     if (!info) {
         error = "out of memory";
@@ -174,7 +216,7 @@ inline const char* png_encode(std::vector<unsigned char>& out, const std::vector
 }  // namespace detail
 
 // Decodes a PNG file held in memory; `name` labels the errors.
-inline loaded_image decode_png(const std::vector<unsigned char>& bytes, const std::string& name) {
+inline loaded_image decode_png(bytes_view bytes, const std::string& name) {
     if (bytes.size() < 8 || png_sig_cmp(bytes.data(), 0, 8) != 0) throw io_error(name + ": not a PNG file");
     std::vector<unsigned char> raw;
     png_uint_32 w = 0, h = 0;
@@ -189,7 +231,7 @@ inline loaded_image decode_png(const std::vector<unsigned char>& bytes, const st
     return out;
 }
 
-inline loaded_image read_png(const std::filesystem::path& p) { return decode_png(read_file(p), p.string()); }
+inline loaded_image read_png(const std::filesystem::path& p) { return decode_png(mapped_file(p).bytes(), p.string()); }
 
 // Writes 1- or 3-channel unit-scale data as an 8- or 16-bit PNG (rounded, clamped).
 inline void write_png(const std::filesystem::path& p, svlrm::image_view<const float> v, int bits = 8) {
@@ -217,7 +259,7 @@ inline void write_png(const std::filesystem::path& p, svlrm::image_view<const fl
 // ---- PFM ---------------------------------------------------------------------------
 
 // Decodes a PFM file held in memory; `name` labels the errors.
-inline loaded_image decode_pfm(const std::vector<unsigned char>& bytes, const std::string& name) {
+inline loaded_image decode_pfm(bytes_view bytes, const std::string& name) {
     std::size_t pos = 0;
     auto token = [&]() {
         while (pos < bytes.size() && std::isspace(bytes[pos])) ++pos;
@@ -255,7 +297,7 @@ inline loaded_image decode_pfm(const std::vector<unsigned char>& bytes, const st
     return out;
 }
 
-inline loaded_image read_pfm(const std::filesystem::path& p) { return decode_pfm(read_file(p), p.string()); }
+inline loaded_image read_pfm(const std::filesystem::path& p) { return decode_pfm(mapped_file(p).bytes(), p.string()); }
 
 inline void write_pfm(const std::filesystem::path& p, svlrm::image_view<const float> v) {
     if (v.channels != 1 && v.channels != 3) throw io_error(p.string() + ": PFM output needs 1 or 3 channels");
@@ -273,7 +315,7 @@ inline void write_pfm(const std::filesystem::path& p, svlrm::image_view<const fl
 // ---- NPY ---------------------------------------------------------------------------
 
 // Decodes a NPY file held in memory; `name` labels the errors.
-inline loaded_image decode_npy(const std::vector<unsigned char>& bytes, const std::string& name) {
+inline loaded_image decode_npy(bytes_view bytes, const std::string& name) {
     if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0) throw io_error(name + ": not an NPY file");
     const int major = bytes[6];
     std::size_t header_len = 0, start = 0;
@@ -339,7 +381,7 @@ inline loaded_image decode_npy(const std::vector<unsigned char>& bytes, const st
     return out;
 }
 
-inline loaded_image read_npy(const std::filesystem::path& p) { return decode_npy(read_file(p), p.string()); }
+inline loaded_image read_npy(const std::filesystem::path& p) { return decode_npy(mapped_file(p).bytes(), p.string()); }
 
 inline void write_npy(const std::filesystem::path& p, svlrm::image_view<const float> v) {
     std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(v.height) + ", " +
@@ -360,7 +402,7 @@ inline void write_npy(const std::filesystem::path& p, svlrm::image_view<const fl
 // ---- BMP (read only: the guided filter's demo images) ---------------------------------
 
 // Decodes a BMP file held in memory; `name` labels the errors.
-inline loaded_image decode_bmp(const std::vector<unsigned char>& b, const std::string& name) {
+inline loaded_image decode_bmp(bytes_view b, const std::string& name) {
     auto u32 = [&](std::size_t at) { return std::uint32_t(b[at] | b[at + 1] << 8 | b[at + 2] << 16 | std::uint32_t(b[at + 3]) << 24); };
     auto u16 = [&](std::size_t at) { return std::uint16_t(b[at] | b[at + 1] << 8); };
     if (b.size() < 54 || b[0] != 'B' || b[1] != 'M') throw io_error(name + ": not a BMP file");
@@ -402,12 +444,12 @@ inline loaded_image decode_bmp(const std::vector<unsigned char>& b, const std::s
     return out;
 }
 
-inline loaded_image read_bmp(const std::filesystem::path& p) { return decode_bmp(read_file(p), p.string()); }
+inline loaded_image read_bmp(const std::filesystem::path& p) { return decode_bmp(mapped_file(p).bytes(), p.string()); }
 
 // ---- JPEG, TIFF, EXR (read only, through their libraries) --------------------------------
 
 // Decodes a JPEG file held in memory; `name` labels the errors.
-inline loaded_image decode_jpeg(const std::vector<unsigned char>& bytes, const std::string& name) {
+inline loaded_image decode_jpeg(bytes_view bytes, const std::string& name) {
     std::vector<unsigned char> raw;
     int width = 0, height = 0, channels = 0;
     const char* err = jpeg_detail::decode(
@@ -425,7 +467,7 @@ inline loaded_image decode_jpeg(const std::vector<unsigned char>& bytes, const s
 }
 
 // Decodes a TIFF file held in memory; `name` labels the errors.
-inline loaded_image decode_tiff(const std::vector<unsigned char>& bytes, const std::string& name) {
+inline loaded_image decode_tiff(bytes_view bytes, const std::string& name) {
     tiff_detail::decoded d;
     try {
         d = tiff_detail::decode(bytes, std::size_t(svlrm::get_max_pixels()));
@@ -450,7 +492,7 @@ inline loaded_image decode_tiff(const std::vector<unsigned char>& bytes, const s
 }
 
 // Decodes an OpenEXR file held in memory; `name` labels the errors.
-inline loaded_image decode_exr(const std::vector<unsigned char>& bytes, const std::string& name) {
+inline loaded_image decode_exr(bytes_view bytes, const std::string& name) {
     exr_detail::decoded d;
     try {
         d = exr_detail::decode(bytes, std::uint64_t(svlrm::get_max_pixels()));
@@ -472,9 +514,9 @@ inline loaded_image read_image(const std::filesystem::path& p) {
     if (e == ".pfm") return read_pfm(p);
     if (e == ".npy") return read_npy(p);
     if (e == ".bmp") return read_bmp(p);
-    if (e == ".jpg" || e == ".jpeg") return decode_jpeg(read_file(p), p.string());
-    if (e == ".tif" || e == ".tiff") return decode_tiff(read_file(p), p.string());
-    if (e == ".exr") return decode_exr(read_file(p), p.string());
+    if (e == ".jpg" || e == ".jpeg") return decode_jpeg(mapped_file(p).bytes(), p.string());
+    if (e == ".tif" || e == ".tiff") return decode_tiff(mapped_file(p).bytes(), p.string());
+    if (e == ".exr") return decode_exr(mapped_file(p).bytes(), p.string());
     throw io_error(p.string() + ": unsupported format '" + e + "' (png, pfm, npy, bmp, jpg, tif, exr)");
 }
 

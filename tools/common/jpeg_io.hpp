@@ -8,10 +8,12 @@
 #include <cstddef>
 #include <csetjmp>
 #include <cstdio>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <jpeglib.h>
+#include <jerror.h>
 
 namespace svlrm_tools::jpeg_detail {
 
@@ -19,6 +21,7 @@ struct error_manager {
     jpeg_error_mgr base;
     std::jmp_buf jump;
     char message[JMSG_LENGTH_MAX];
+    bool truncated;
 };
 
 inline void on_error(j_common_ptr cinfo) {
@@ -27,19 +30,24 @@ inline void on_error(j_common_ptr cinfo) {
     std::longjmp(e->jump, 1);
 }
 
-inline void on_message(j_common_ptr, int) {}  // warnings (corrupt but decodable data) are not printed
+// Warnings (corrupt but decodable data) are not printed. One is an error: the data ends
+// before the image, which libjpeg answers with rows of flat grey.
+inline void on_message(j_common_ptr cinfo, int level) {
+    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) reinterpret_cast<error_manager*>(cinfo->err)->truncated = true;
+}
 
 // libjpeg reports errors by longjmp: this frame holds no object with a destructor between
 // setjmp and the libjpeg calls (the pixel buffer is sized by the caller's callback after
 // the header is read, outside this frame), so the jump is well-defined. Returns null or
 // the error message.
 template <class Allocate>
-const char* decode(const std::vector<unsigned char>& bytes, Allocate&& allocate, std::size_t max_pixels) {
+const char* decode(std::span<const unsigned char> bytes, Allocate&& allocate, std::size_t max_pixels) {
     static thread_local error_manager err;
     jpeg_decompress_struct cinfo;
     cinfo.err = jpeg_std_error(&err.base);
     err.base.error_exit = on_error;
     err.base.emit_message = on_message;
+    err.truncated = false;
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
         return err.message;
@@ -59,6 +67,10 @@ const char* decode(const std::vector<unsigned char>& bytes, Allocate&& allocate,
     while (cinfo.output_scanline < cinfo.output_height) {
         JSAMPROW r = out + row * cinfo.output_scanline;
         jpeg_read_scanlines(&cinfo, &r, 1);
+        if (err.truncated) {
+            jpeg_destroy_decompress(&cinfo);
+            return "the file is truncated: its data ends before the image does";
+        }
     }
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);

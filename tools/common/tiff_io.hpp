@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,28 +20,28 @@ namespace svlrm_tools::tiff_detail {
 
 // libtiff reads through these from a buffer in memory.
 struct memory_file {
-    const std::vector<unsigned char>* bytes;
+    std::span<const unsigned char> bytes;
     toff_t pos = 0;
 };
 
 inline tsize_t read(thandle_t h, tdata_t buf, tsize_t n) {
     auto* f = static_cast<memory_file*>(h);
-    const toff_t size = f->bytes->size();
+    const toff_t size = f->bytes.size();
     const toff_t avail = f->pos < size ? size - f->pos : 0;
     const toff_t count = std::min<toff_t>(avail, toff_t(n));
-    if (count) std::memcpy(buf, f->bytes->data() + f->pos, count);
+    if (count) std::memcpy(buf, f->bytes.data() + f->pos, count);
     f->pos += count;
     return tsize_t(count);
 }
 inline tsize_t write(thandle_t, tdata_t, tsize_t) { return 0; }
 inline toff_t seek(thandle_t h, toff_t off, int whence) {
     auto* f = static_cast<memory_file*>(h);
-    const toff_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? f->pos : f->bytes->size();
+    const toff_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? f->pos : f->bytes.size();
     f->pos = base + off;
     return f->pos;
 }
 inline int close(thandle_t) { return 0; }
-inline toff_t size(thandle_t h) { return static_cast<memory_file*>(h)->bytes->size(); }
+inline toff_t size(thandle_t h) { return static_cast<memory_file*>(h)->bytes.size(); }
 inline int map(thandle_t, tdata_t*, toff_t*) { return 0; }
 inline void unmap(thandle_t, tdata_t, toff_t) {}
 
@@ -62,8 +63,8 @@ struct decoded {
     std::vector<unsigned char> samples;  // width * height * stored * bits / 8
 };
 
-inline decoded decode(const std::vector<unsigned char>& bytes, std::size_t max_pixels) {
-    memory_file file{&bytes};
+inline decoded decode(std::span<const unsigned char> bytes, std::size_t max_pixels) {
+    memory_file file{bytes};
     TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
     TIFFOpenOptionsSetErrorHandlerExtR(opts, quiet_extended, nullptr);
     TIFFOpenOptionsSetWarningHandlerExtR(opts, quiet_extended, nullptr);

@@ -4,14 +4,13 @@
 //   Rendered rooms (render cache rooms_v1): validation seeds 900000..900039, the first 12 finished.
 // Every frame is cropped at the top left to a multiple of 16, so that the point
 // decimation lr = d[s-1::s, s-1::s] is the protocol's for every s; holes of the low
-// resolution depth are filled from the nearest valid pixel (the CLI's --missing-zero);
+// resolution depth are filled from the nearest valid pixel (svlrm::fill_missing, as the CLI does);
 // the methods then start from it, and are scored on the pixels valid at full resolution.
 #include "depth_real.hpp"
 #include "harness.hpp"
 #include "report.hpp"
 #include "stopwatch.hpp"
 #include "colormap.hpp"
-#include "fill_missing.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -111,7 +110,7 @@ dataset middlebury(const settings& s) {
             f.valid[i] = std::isfinite(f.truth.data()[i]) && f.truth.data()[i] > 0.0f;
             if (!f.valid[i]) f.source.data()[i] = 0.0f, f.truth.data()[i] = 0.0f;
         }
-        svlrm_tools::fill_missing_zero(f.source, scene);  // unknown disparity: the nearest known, before decimating
+        svlrm::fill_missing(f.source.view(), svlrm::missing_values::zero);  // unknown disparity: the nearest known, before decimating
         d.frames.push_back(std::move(f));
     }
     d.protocol = "Protocol: `middlebury2014_trainingQ` Adirondack and Motorcycle (the trainer's validation scenes, "
@@ -203,7 +202,7 @@ std::string evaluate(const settings& s, const dataset& d, const std::vector<dept
         for (const int scale : scales) {
             image<float> low(w / scale, h / scale);
             svlrm::decimate(f.source.view(), low.view(), scale);
-            svlrm_tools::fill_missing_zero(low, d.key + " " + f.name + " x" + std::to_string(scale));
+            svlrm::fill_missing(low.view(), svlrm::missing_values::zero);
             image<float> bicubic(w, h), gf(w, h), jbu(w, h);
             svlrm::resize_bicubic(low.view(), bicubic.view());
             svlrm::guided_filter(f.guide.view(), bicubic.view(), gf.view(), 2 * scale, 1e-4);
@@ -340,13 +339,13 @@ std::string depth_encodings(const settings& s) {
           std::to_string(n_rendered) + " rendered validation frames and the " + std::to_string(n_nyu) +
           " NYU raw frames of the section above (cropped to a multiple of 16), " + std::to_string(frames.size()) +
           " in all; holes (0) of the full-resolution depth are filled from the nearest valid pixel "
-          "(`svlrm_tools::fill_missing_zero`) before the point decimation `d[s-1::s, s-1::s]`, so the low-resolution "
+          "(`svlrm::fill_missing`) before the point decimation `d[s-1::s, s-1::s]`, so the low-resolution "
           "depth z (mm, whole numbers as in the file) has no holes, and its range is [zlo, zhi]. Each encoding "
           "below writes z as a user's file would hold it, on the unit scale `svlrm_tools::read_image` gives "
           "(u8 / 255, u16 / 65535, float as is: `svlrm upsample` reads a 16-bit PNG so, as float), and goes "
           "through exactly what `svlrm upsample` does with it: the model's upsampling to the guide's size "
           "(`svlrm::upsample_input`: bicubic or JBU on the colour guide), then "
-          "`joint_filter::apply` with the RGB guide (float views; no `--missing-zero` at low resolution, since "
+          "`joint_filter::apply` with the RGB guide (float views; no hole filling at low resolution, since "
           "the stretched encodings hold legitimate zeros). The result is decoded to mm by the encoding's "
           "inverse (inverse depth: z = 1 / F) and scored against the full-resolution depth on its valid pixels. "
           "Encodings: reference = (z - zlo) / (zhi - zlo); 16-bit mm = z / 65535; float metres = z / 1000; "
@@ -360,7 +359,7 @@ std::string depth_encodings(const settings& s) {
           "The last two rows score the bicubic inputs themselves (reference and inverse depth, decoded): what "
           "part of an inverse-depth gap the interpolation makes before the network." + notes + "\n\n";
     if (frames.empty() || nets.empty()) return md + "No frames or no depth models: no table.\n\n";
-    for (auto& f : frames) svlrm_tools::fill_missing_zero(f.source, "encodings " + f.name);
+    for (auto& f : frames) svlrm::fill_missing(f.source.view(), svlrm::missing_values::zero);
 
     const int scales[3] = {4, 8, 16};
     const std::vector<std::string> labels = [] {
@@ -452,7 +451,7 @@ std::string depth_real(const settings& s) {
         "not the 8-bit Middlebury 2001-2006 maps of the tables above. Common protocol: each frame is cropped at the "
         "top left to a multiple of 16 pixels; the low-resolution depth is the point decimation `d[s-1::s, s-1::s]` "
         "of the full-resolution depth; its holes (0) are filled from the nearest valid pixel (the CLI's "
-        "`--missing-zero`, `tools/common/fill_missing.hpp`). Bicubic = `svlrm::resize_bicubic` (Keys a = -0.5) of "
+        "`svlrm::fill_missing`, include/svlrm/missing.hpp). Bicubic = `svlrm::resize_bicubic` (Keys a = -0.5) of "
         "that; the guided filter (r = 2s, eps = 1e-4) and SVLRM filter the bicubic result with the colour guide; "
         "JBU reads the low-resolution depth directly. The SVLRM models run through `svlrm::joint_filter` on the "
         "depth as it is (the library applies each model's own input normalisation):";

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from . import degrade, flash, scenes
+from . import camera, degrade, flash, scenes
 
 # Never read these (datasets/README.md): test sets of the paper's tables, and
 # every Middlebury 2001-2006 scene (they overlap those test sets).
@@ -209,10 +209,16 @@ class Upsampling:
     """
 
     def __init__(self, scales=DEPTH_SCALES, downsamplings=("point",), noise=0.0, val_noise=0.0, sensor=False,
-                 method="bicubic"):
+                 method="bicubic", camera=False):
         self.scales, self.downsamplings = tuple(scales), tuple(downsamplings)
         self.noise, self.val_noise, self.sensor = noise, val_noise, sensor
         self.method = method  # how the low-resolution depth is brought to full size: bicubic or jbu
+        self.camera = camera  # depth and colour from two sensors (camera.py)
+
+    @property
+    def per_patch(self):
+        """Whether inputs are made per patch (no precomputed upsampling)."""
+        return self.sensor or self.camera or self.method != "bicubic"
 
     def describe(self):
         text = (f"{'/'.join(self.downsamplings)} downsampling x{'/x'.join(map(str, self.scales))} "
@@ -223,6 +229,9 @@ class Upsampling:
                      "with the nearest value; degrade.sensor_degrade)")
         elif self.noise:
             text += f" + Gaussian noise on the low-resolution depth, sigma uniform in 0..{self.noise:g}"
+        if self.camera:
+            text += (" + two-sensor camera (camera.py: guide misregistered by 0-4 px varying over the frame, "
+                     "depth edges blurred / grown, colour exposure, white balance, blur, noise)")
         if self.method == "jbu":
             return text + " + joint bilateral upsampling on the colour guide (r = 2, sigma_s = 1, sigma_r = 0.1)"
         return text + " + bicubic (Keys a=-0.5) upsampling"
@@ -232,6 +241,26 @@ class Upsampling:
         # the library's JBU start reads the colour guide (svlrm::upsample_input)
         guide = item.get("colour", item["guide"]) if self.method == "jbu" else None
         return degrade.upsampling_window(item["target"], scale, window, downsampling, transform, guide)
+
+    def camera_window(self, item, scale, window, downsampling, transform, rng):
+        """(input, guide, target) inside `window` as a two-sensor RGB-D camera gives them.
+
+        The crop upsampling_window would read is degraded by camera.py (colour resampled
+        through the registration error, the depth's edges as a sensor records them); the
+        depth target is that recorded depth, as a real camera's ground truth is.
+        """
+        h, w = item["mask"].shape
+        params = camera.draw(rng, h, w)
+        y0, x0, y1, x1 = degrade.low_crop((h, w), scale, window)
+        top, left = y0 * scale, x0 * scale
+        crop = (slice(top, y1 * scale), slice(left, x1 * scale))
+        target = camera.depth(item["target"][crop], params)
+        colour = camera.colour(item["colour"][crop], params, (top, left), rng)
+        rows, cols = window
+        inner = (slice(rows.start - top, rows.stop - top), slice(cols.start - left, cols.stop - left))
+        degraded = degrade.upsampling_window(target, scale, inner, downsampling, transform,
+                                             colour if self.method == "jbu" else None)
+        return degraded, camera.luma(colour[inner]), target[inner]
 
     def low_transform(self, rng, sigma, metric):
         """The degradation of the low-resolution depth for degrade.upsampling_window, or None."""
@@ -263,7 +292,7 @@ def training_groups(task, root, scene_count, upsampling=None, scene_size=(256, 2
     real = middlebury2014(root, held_out=False) + lu_rgbz(root, held_out=False)
     rest = 1.0 - rendered_share
     groups = [(0.5 * rest, procedural(range(scene_count), scene_size)), (0.5 * rest, real)]
-    if task == "depth_sr" and not (rendered_share or upsampling.sensor or upsampling.method != "bicubic"):
+    if task == "depth_sr" and not (rendered_share or upsampling.per_patch):
         for _, items in groups:
             add_upsampling_inputs(items, upsampling)
     if rendered_share:
@@ -321,7 +350,11 @@ class PatchSampler:
                 else:  # made per patch: rendered frames, sensor-like degradation
                     transform = up.low_transform(self.rng, self.rng.uniform(0.0, up.noise),
                                                  item.get("encoding") == "metric")
-                    degraded = up.window(item, scale, window, downsampling, transform)
+                    if up.camera:
+                        degraded, guide, target = up.camera_window(item, scale, window, downsampling,
+                                                                   transform, self.rng)
+                    else:
+                        degraded = up.window(item, scale, window, downsampling, transform)
             elif self.task == "depth_restore":
                 degraded = degrade.table2_noise(target, self.rng.uniform(*RESTORE_SIGMA), self.rng)
             elif self.task == "flash_deblur":
@@ -365,13 +398,18 @@ def validation_set(task, root, upsampling=None, rendered_items=()):
     items = (middlebury2014(root, held_out=True) + lu_rgbz(root, held_out=True)
              + procedural(VAL_SCENE_SEEDS) + list(rendered_items))
     for item in items:
-        if task == "depth_sr" and (upsampling.sensor or upsampling.method != "bicubic"):
+        if task == "depth_sr" and upsampling.per_patch:
             h, w = item["target"].shape
+            whole = (slice(0, h), slice(0, w))
             for s in upsampling.scales:
                 transform = upsampling.low_transform(rng, upsampling.val_noise, item.get("encoding") == "metric")
-                degraded = upsampling.window(item, s, (slice(0, h), slice(0, w)), upsampling.downsamplings[-1],
-                                             transform)
-                cases.append((f"{item['name']}@x{s}", degraded, item["guide"], item["target"], item["mask"]))
+                if upsampling.camera:
+                    degraded, guide, target = upsampling.camera_window(
+                        item, s, whole, upsampling.downsamplings[-1], transform, rng)
+                else:
+                    degraded = upsampling.window(item, s, whole, upsampling.downsamplings[-1], transform)
+                    guide, target = item["guide"], item["target"]
+                cases.append((f"{item['name']}@x{s}", degraded, guide, target, item["mask"]))
         elif task == "depth_sr":
             # the last listed downsampling: "box" when both are trained (the noisy-sensor case)
             for s in upsampling.scales:

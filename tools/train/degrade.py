@@ -163,6 +163,15 @@ def jbu(low, guide, scale, rows, cols, low_origin=(0, 0), radius=2, sigma_spatia
     return (total / norm).astype(np.float32)
 
 
+def low_crop(shape, scale, window):
+    """(y0, x0, y1, x1): the low-resolution pixels upsampling_window reads for `window` of an
+    image of `shape`, 3 beyond it on every side and cut to the image."""
+    rows, cols = window
+    low_h, low_w = shape[0] // scale, shape[1] // scale
+    y0, x0 = max(0, rows.start // scale - 3), max(0, cols.start // scale - 3)
+    return y0, x0, min(low_h, -(-rows.stop // scale) + 3), min(low_w, -(-cols.stop // scale) + 3)
+
+
 def upsampling_window(target, scale, window, downsampling="point", low_transform=None, guide=None):
     """upsampling_input(target, scale, downsampling)[window], computed from a crop around the window.
 
@@ -177,9 +186,7 @@ def upsampling_window(target, scale, window, downsampling="point", low_transform
     upsampling is JBU (the JBU dict's parameters) instead of bicubic.
     """
     rows, cols = window
-    low_h, low_w = target.shape[0] // scale, target.shape[1] // scale
-    y0, x0 = max(0, rows.start // scale - 3), max(0, cols.start // scale - 3)
-    y1, x1 = min(low_h, -(-rows.stop // scale) + 3), min(low_w, -(-cols.stop // scale) + 3)
+    y0, x0, y1, x1 = low_crop(target.shape, scale, window)
     crop = np.asarray(target[y0 * scale:y1 * scale, x0 * scale:x1 * scale], dtype=np.float32)
     low = DOWNSAMPLERS[downsampling](crop, scale)
     if low_transform is not None:
@@ -196,7 +203,7 @@ def _edges(low, threshold):
 
 
 def fill_nearest(values, valid):
-    """Missing pixels take the value of the nearest valid one (what the CLI's --missing-zero does)."""
+    """Missing pixels take the value of the nearest valid one (svlrm::fill_missing, include/svlrm/missing.hpp)."""
     if valid.all() or not valid.any():
         return values
     _, nearest = ndimage.distance_transform_edt(~valid, return_indices=True)
@@ -213,7 +220,7 @@ def sensor_degrade(low, rng, sigma, metric):
     - quantisation, as disparity / 8-bit files have it (step 1/1024 .. 1/128 of the range);
     - flying pixels: on depth edges, a mix of the two sides;
     - holes at depth edges (occlusion shadows) and in random blobs (dark or shiny
-      surfaces), filled with the nearest valid value as the CLI's --missing-zero does.
+      surfaces), filled with the nearest valid value as svlrm::fill_missing does.
     """
     out = np.array(low, dtype=np.float32)
     edges = _edges(out, 0.03)

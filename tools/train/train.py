@@ -95,6 +95,9 @@ def parse_args(argv, only_given=False):
     parser.add_argument("--sensor", action="store_true",
                         help="depth_sr: sensor-like low-resolution depth (degrade.sensor_degrade: --lr-noise "
                              "with depth-dependent gain, quantisation, flying pixels, filled holes)")
+    parser.add_argument("--camera", action="store_true",
+                        help="depth_sr: depth and colour from two sensors, as a real RGB-D camera gives them "
+                             "(camera.py: registration error, depth edge effects, colour sensor)")
     parser.add_argument("--rendered", metavar="DIR", nargs="?", const=rendered.CACHE,
                         help=f"depth_sr: also train on rendered frames (tools/train/render/) from DIR "
                              f"(default {rendered.CACHE}), both depth encodings, rescanned as the renderer "
@@ -195,7 +198,7 @@ def upsampling(args):
     return data.Upsampling(scales=[int(s) for s in args.scales.split(",")],
                            downsamplings=args.downsampling.split(","),
                            noise=args.lr_noise, val_noise=args.lr_noise / 2, sensor=args.sensor,
-                           method=args.input_upsampling)
+                           method=args.input_upsampling, camera=args.camera)
 
 
 # Per invocation, never taken from a checkpoint: how long this run may go on.

@@ -14,10 +14,15 @@
 
 namespace svlrm {
 
-// The network sees (v - lo) / span; F is mapped back with lo + span * F'.
+// The network sees (v - lo) / span; F is mapped back with lo + span * F'. flat: every
+// valid value is lo, so there is no structure to refine: the channel is returned as it
+// is. Stretched instead, a constant would reach the network as an all-zero depth it
+// never saw in training, and it painted the guide's texture into flat depth (a flat
+// 1000 mm wall came back as 410..2290 mm).
 struct value_range {
     float lo = 0.0f;
     float span = 1.0f;
+    bool flat = false;
 };
 
 // The smallest and largest nonzero value of one channel on the unit scale (depth
@@ -47,11 +52,11 @@ value_extent valid_extent(const image_view<T>& v, std::ptrdiff_t c) {
     return e;
 }
 
-// The map of an extent. No valid pixel, or a constant channel: span 1, so the input is
-// only shifted.
+// The map of an extent. No valid pixel, or a constant channel: flat.
 inline value_range range_of(const value_extent& e) {
-    if (e.empty()) return {};
-    return {e.min, e.max > e.min ? e.max - e.min : 1.0f};
+    if (e.empty()) return {0.0f, 1.0f, true};
+    if (!(e.max > e.min)) return {e.min, 1.0f, true};
+    return {e.min, e.max - e.min};
 }
 
 // The map of channel c over the whole view (so every tile of one image uses the same map).

@@ -17,8 +17,9 @@ inline int run_info(const arguments& args) {
         throw usage_error("expected 1 argument (MODEL), got " + std::to_string(args.positional().size()) +
                           " (see --help)");
     const std::string path = args.positional()[0];
-    const svlrm::model m = svlrm::model::load(svlrm_tools::model_path(path));
-    std::printf("model:            %s\n", path.c_str());
+    const std::filesystem::path file = svlrm_tools::model_path(path);
+    const svlrm::model m = svlrm::model::load(file);
+    std::printf("model:            %s\n", file.string().c_str());
     std::printf("activation:       %s", m.activation == svlrm::activation::relu ? "relu" : "leaky_relu");
     if (m.activation == svlrm::activation::leaky_relu) std::printf(" (negative slope %g)", double(m.activation_slope));
     std::printf("\ninput order:      %s\n", m.guide_first ? "guide, input" : "input, guide");

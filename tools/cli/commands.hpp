@@ -149,10 +149,13 @@ inline std::vector<command> network_commands() {
          "with the SVLRM network, F = alpha * G + beta. Any sizes: the factor of each axis is GUIDE's size / LOWRES's "
          "size (2.67 for a 192x144 map under a 512x384 image), an integer one where GUIDE decimates to LOWRES, or "
          "--scale. An RGB depth file (grey stored as RGB) is read as one channel. The bundled depth_sr model is "
-         "trained for clean low-resolution depth (a point sample per block, the DJF protocol) at x4, x8 and x16; "
-         "--noisy picks depth_sr_sensor, trained for what depth sensors deliver (noise, quantisation, flying "
-         "pixels, holes). 0 means no measurement (--missing): such pixels are filled before upsampling. Depth may be metric (near = small) or inverse "
-         "(disparity, near = large), in any unit: both models normalise the depth's range themselves." + io,
+         "trained at x2, x4, x8 and x16 on depth and colour as a real RGB-D camera gives them (two sensors: the "
+         "colour misregistered by up to 4 px, soft depth edges), one point sample per low-resolution pixel; "
+         "--noisy picks depth_sr_sensor, trained for noisy, quantised depth with flying pixels (ahead of depth_sr "
+         "on such input in models/README.md, behind JBU on real Kinect frames). 0 means no measurement "
+         "(--missing): such pixels are filled before upsampling. Depth may be metric (near = small) or inverse "
+         "(disparity, near = large), in any unit: both models normalise the depth's range themselves. The output "
+         "has the input's unit (16-bit mm in, 16-bit mm out; see --depth-scale for float depth to PNG)." + io,
          join(std::vector<option_spec>{{"scale", "S", "upsampling factor 1..64 (default: from the sizes)"},
                                        {"noisy", "", "the depth comes from a sensor: use the bundled depth_sr_sensor"}},
               network_options("depth_sr"), io_options()),

@@ -450,8 +450,8 @@ std::string depth_real(const settings& s) {
         "Guided depth upsampling x4 / x8 / x16 where the depth is real (a Kinect, stereo) or rendered, "
         "not the 8-bit Middlebury 2001-2006 maps of the tables above. Common protocol: each frame is cropped at the "
         "top left to a multiple of 16 pixels; the low-resolution depth is the point decimation `d[s-1::s, s-1::s]` "
-        "of the full-resolution depth; its holes (0) are filled from the nearest valid pixel (the CLI's "
-        "`svlrm::fill_missing`, include/svlrm/missing.hpp). Bicubic = `svlrm::resize_bicubic` (Keys a = -0.5) of "
+        "of the full-resolution depth; its holes (0) are filled from the nearest valid pixel "
+        "(`svlrm::fill_missing`, include/svlrm/missing.hpp). Bicubic = `svlrm::resize_bicubic` (Keys a = -0.5) of "
         "that; the guided filter (r = 2s, eps = 1e-4) and SVLRM filter the bicubic result with the colour guide; "
         "JBU reads the low-resolution depth directly. The SVLRM models run through `svlrm::joint_filter` on the "
         "depth as it is (the library applies each model's own input normalisation):";

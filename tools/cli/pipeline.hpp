@@ -176,23 +176,13 @@ private:
     svlrm::missing_values missing_ = svlrm::missing_values::none;
     bool keep_holes_ = false;
 
-    // --holes keep: the output pixels whose input pixel (for upsampling, the nearest
-    // low-resolution sample: q = round((p + 1) / s - 1), the point decimation's grid)
-    // had no measurement get the missing value back.
     float hole() const {
         return missing_ == svlrm::missing_values::nan ? std::numeric_limits<float>::quiet_NaN() : 0.0f;
     }
 
-    // A channel without any measurement has no depth to infer, whatever the filter would
-    // make of it: it comes out missing.
-    std::vector<char> empty_channels(const svlrm::image<float>& in) const {
-        std::vector<char> empty(std::size_t(in.channels()), missing_ != svlrm::missing_values::none);
-        for (std::ptrdiff_t i = 0; i < in.width() * in.height(); ++i)
-            for (std::ptrdiff_t c = 0; c < in.channels(); ++c)
-                if (!svlrm::is_missing(in.data()[i * in.channels() + c], missing_)) empty[std::size_t(c)] = 0;
-        return empty;
-    }
-
+    // --holes keep: the output pixels whose input pixel (for upsampling, the nearest
+    // low-resolution sample: q = round((p + 1) / s - 1), the point decimation's grid)
+    // had no measurement get the missing value back.
     void mark_holes(const svlrm::image<float>& in, svlrm::image<float>& out) const {
         const float hole = this->hole();
         const auto nearest = [](std::ptrdiff_t p, std::ptrdiff_t n, std::ptrdiff_t to) {
@@ -214,14 +204,16 @@ private:
         const int bits = png_bits(args_, in.bits);
         const float unit = task_.depth ? depth_output_scale(args_, in.bits, bits, in_path, out_path) : 1.0f;
         const svlrm::image<float> measured = keep_holes_ ? in.pixels : svlrm::image<float>();
-        const std::vector<char> empty = empty_channels(in.pixels);
         svlrm::fill_missing(in.pixels.view(), missing_);
         const svlrm::image<float> guide = task_.guided ? svlrm_tools::read_image(guide_path).pixels : in.pixels;
         const int scale = check_sizes(task_, args_, in.pixels, in_path, guide, task_.guided ? guide_path : in_path);
         filter_result r = f(in.pixels, guide, scale);
         if (keep_holes_) mark_holes(measured, r.out);
+        // A channel without any measurement has no depth to infer, whatever the filter made
+        // of it: it comes out missing. fill_missing leaves such a channel (and only such a
+        // one) with a missing first pixel.
         for (std::ptrdiff_t c = 0; c < r.out.channels(); ++c)
-            if (empty[std::size_t(c)])
+            if (svlrm::is_missing(in.pixels(0, 0, c), missing_))
                 for (std::ptrdiff_t i = 0; i < r.out.width() * r.out.height(); ++i) r.out.data()[i * r.out.channels() + c] = hole();
         if (unit != 1.0f)
             for (float& v : std::span(r.out.data(), std::size_t(r.out.width() * r.out.height() * r.out.channels())))
